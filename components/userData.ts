@@ -1,0 +1,101 @@
+// The instance's first-boot script (cloud-init user data). It also runs on every instance launched
+// from a checkpoint AMI, so each step checks before it acts. It must not depend on the AMI version:
+// a rollback changes the AMI and nothing else.
+
+export interface UserDataArgs {
+  appName: string;
+  stack: string;
+  region: string;
+  /** Port and path of the local health probe (the application-level alarm's signal). */
+  healthPort: number;
+  healthPath: string;
+  /** Where CodeDeploy installs the app; the probe is silent until it exists. */
+  appDestination: string;
+  metricNamespace: string;
+  /** The data volume's id, when there is one. */
+  dataVolumeId?: string;
+  dataMountPath: string;
+}
+
+export function renderUserData(a: UserDataArgs): string {
+  const probe = `/usr/local/sbin/${a.appName}-health-probe`;
+  const lines = [
+    "#!/bin/bash",
+    "# ec2-rollback first-boot script: idempotent, safe to run again on an instance made from a checkpoint AMI.",
+    "set -uo pipefail",
+    `REGION='${a.region}'`,
+    "",
+    "# 1. CodeDeploy agent (Amazon Linux 2023 / 2, Ubuntu).",
+    "if ! [ -x /opt/codedeploy-agent/bin/codedeploy-agent ]; then",
+    "  if command -v dnf >/dev/null; then dnf install -y ruby wget",
+    "  elif command -v yum >/dev/null; then yum install -y ruby wget",
+    "  elif command -v apt-get >/dev/null; then apt-get update && apt-get install -y ruby-full wget",
+    "  fi",
+    '  curl -fsSL --retry 5 -o /tmp/codedeploy-install "https://aws-codedeploy-${REGION}.s3.${REGION}.amazonaws.com/latest/install"',
+    "  chmod +x /tmp/codedeploy-install && /tmp/codedeploy-install auto && rm -f /tmp/codedeploy-install",
+    "fi",
+    "systemctl enable --now codedeploy-agent",
+    "",
+    "# 2. Health probe: every minute, 0 (answers) or 1 (does not) as a CloudWatch metric.",
+    `cat > ${probe} <<'PROBE'`,
+    "#!/bin/bash",
+    `[ -e '${a.appDestination}' ] || exit 0   # nothing deployed yet: publish nothing`,
+    `if curl -fsS -o /dev/null --max-time 5 'http://127.0.0.1:${a.healthPort}${a.healthPath}'; then v=0; else v=1; fi`,
+    `exec aws cloudwatch put-metric-data --region '${a.region}' --namespace '${a.metricNamespace}' \\`,
+    `  --metric-name HealthCheckFailed --dimensions 'App=${a.appName},Stack=${a.stack}' --unit Count --value "$v"`,
+    "PROBE",
+    `chmod 755 ${probe}`,
+    `cat > /etc/systemd/system/${a.appName}-health-probe.service <<UNIT`,
+    "[Service]",
+    "Type=oneshot",
+    `ExecStart=${probe}`,
+    "UNIT",
+    `cat > /etc/systemd/system/${a.appName}-health-probe.timer <<UNIT`,
+    "[Timer]",
+    "OnBootSec=60",
+    "OnUnitActiveSec=60",
+    "[Install]",
+    "WantedBy=timers.target",
+    "UNIT",
+    "systemctl daemon-reload",
+    `systemctl enable --now ${a.appName}-health-probe.timer`,
+  ];
+  if (a.dataVolumeId) {
+    const serial = a.dataVolumeId.replace("-", "");
+    const mount = `/usr/local/sbin/${a.appName}-mount-data`;
+    lines.push(
+      "",
+      "# 3. Data volume: attached after the instance starts; wait for it, make a file system only if it has none.",
+      `cat > ${mount} <<'MOUNT'`,
+      "#!/bin/bash",
+      "set -euo pipefail",
+      `mountpoint -q '${a.dataMountPath}' && exit 0`,
+      "for i in $(seq 1 180); do",
+      `  for d in /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial} /dev/sdf /dev/xvdf; do`,
+      '    [ -b "$d" ] && dev=$(readlink -f "$d") && break 2',
+      "  done",
+      "  sleep 5",
+      "done",
+      '[ -n "${dev:-}" ] || { echo "data volume not attached after 15 minutes" >&2; exit 1; }',
+      'blkid "$dev" >/dev/null || mkfs.xfs "$dev"',
+      `mkdir -p '${a.dataMountPath}'`,
+      'uuid=$(blkid -s UUID -o value "$dev")',
+      `grep -q "$uuid" /etc/fstab || echo "UUID=$uuid ${a.dataMountPath} xfs defaults,nofail 0 2" >> /etc/fstab`,
+      `mount '${a.dataMountPath}'`,
+      "MOUNT",
+      `chmod 755 ${mount}`,
+      `cat > /etc/systemd/system/${a.appName}-data.service <<UNIT`,
+      "[Service]",
+      "Type=oneshot",
+      "RemainAfterExit=yes",
+      `ExecStart=${mount}`,
+      "[Install]",
+      "WantedBy=multi-user.target",
+      "UNIT",
+      "systemctl daemon-reload",
+      `systemctl enable ${a.appName}-data.service`,
+      `systemctl start --no-block ${a.appName}-data.service`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,145 @@
+// CloudPort over the AWS SDK v3 (EC2 + STS). Region from the stack; credentials and endpoint from
+// the SDK's standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID…, AWS_ENDPOINT_URL, SSO, instance roles).
+import {
+  CreateImageCommand,
+  DescribeAddressesCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeInstanceTypesCommand,
+  EC2Client,
+  Image,
+  paginateDescribeImages,
+} from "@aws-sdk/client-ec2";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { AddressInfo, CloudPort, Identity, InstanceHealth, MachineImage } from "../core/ports";
+import { aws } from "./awsErrors";
+
+function tagsOf(tags?: { Key?: string; Value?: string }[]): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ""]));
+}
+
+export function toMachineImage(i: Image): MachineImage {
+  return {
+    id: i.ImageId!,
+    name: i.Name ?? "",
+    state: i.State ?? "unknown",
+    ownerId: i.OwnerId ?? "",
+    architecture: i.Architecture ?? "",
+    createdAt: new Date(i.CreationDate ?? 0),
+    tags: tagsOf(i.Tags),
+    snapshots: (i.BlockDeviceMappings ?? [])
+      .filter((b) => b.Ebs?.SnapshotId)
+      .map((b) => ({ id: b.Ebs!.SnapshotId!, sizeGiB: b.Ebs!.VolumeSize ?? 0 })),
+    stateReason: i.StateReason?.Message,
+  };
+}
+
+export class Ec2Cloud implements CloudPort {
+  private identityPromise?: Promise<Identity>;
+
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly sts: STSClient,
+  ) {}
+
+  static forRegion(region: string): Ec2Cloud {
+    return new Ec2Cloud(new EC2Client({ region }), new STSClient({ region }));
+  }
+
+  identity(): Promise<Identity> {
+    this.identityPromise ??= aws(async () => {
+      const r = await this.sts.send(new GetCallerIdentityCommand({}));
+      return { account: r.Account!, arn: r.Arn! };
+    });
+    return this.identityPromise;
+  }
+
+  async listOwnImages(prefix: string): Promise<MachineImage[]> {
+    return aws(async () => {
+      const out: MachineImage[] = [];
+      const pages = paginateDescribeImages({ client: this.ec2 }, { Owners: ["self"], Filters: [{ Name: "name", Values: [`${prefix}*`] }] });
+      for await (const page of pages) for (const i of page.Images ?? []) out.push(toMachineImage(i));
+      return out;
+    });
+  }
+
+  async findOwnImageByName(name: string): Promise<MachineImage | undefined> {
+    return aws(async () => {
+      const r = await this.ec2.send(new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: [name] }] }));
+      const images = (r.Images ?? []).map(toMachineImage).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+      return images[0];
+    });
+  }
+
+  async describeImage(id: string): Promise<MachineImage | undefined> {
+    return aws(async () => {
+      try {
+        const r = await this.ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+        return r.Images?.[0] ? toMachineImage(r.Images[0]) : undefined;
+      } catch (e) {
+        if ((e as Error).name === "InvalidAMIID.NotFound" || (e as Error).name === "InvalidAMIID.Unavailable") return undefined;
+        throw e;
+      }
+    });
+  }
+
+  async instanceTypeArchitectures(instanceType: string): Promise<string[]> {
+    return aws(async () => {
+      const r = await this.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as any] }));
+      return (r.InstanceTypes?.[0]?.ProcessorInfo?.SupportedArchitectures ?? []).map(String);
+    });
+  }
+
+  async describeInstance(id: string): Promise<InstanceHealth | undefined> {
+    return aws(async () => {
+      let instance;
+      try {
+        const r = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+        instance = r.Reservations?.[0]?.Instances?.[0];
+      } catch (e) {
+        if ((e as Error).name === "InvalidInstanceID.NotFound") return undefined;
+        throw e;
+      }
+      if (!instance) return undefined;
+      const s = await this.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }));
+      const st = s.InstanceStatuses?.[0];
+      return {
+        id,
+        state: instance.State?.Name ?? "unknown",
+        imageId: instance.ImageId ?? "",
+        instanceType: instance.InstanceType ?? "",
+        systemStatus: st?.SystemStatus?.Status,
+        instanceStatus: st?.InstanceStatus?.Status,
+        launchTime: instance.LaunchTime,
+      };
+    });
+  }
+
+  async describeAddress(allocationId: string): Promise<AddressInfo | undefined> {
+    return aws(async () => {
+      const r = await this.ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }));
+      const a = r.Addresses?.[0];
+      return a ? { publicIp: a.PublicIp!, instanceId: a.InstanceId } : undefined;
+    });
+  }
+
+  async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }): Promise<string> {
+    return aws(async () => {
+      const Tags = Object.entries(o.tags).map(([Key, Value]) => ({ Key, Value }));
+      const r = await this.ec2.send(
+        new CreateImageCommand({
+          InstanceId: o.instanceId,
+          Name: o.name,
+          Description: o.description,
+          NoReboot: !o.reboot,
+          TagSpecifications: [
+            { ResourceType: "image", Tags },
+            { ResourceType: "snapshot", Tags },
+          ],
+        }),
+      );
+      return r.ImageId!;
+    });
+  }
+}

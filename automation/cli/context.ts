@@ -1,0 +1,46 @@
+// Opens what a command works on: the project folder, its stack (Automation API) and the AWS account.
+import * as fs from "fs";
+import * as path from "path";
+import { UserError } from "../core/errors";
+import { CONFIG, CloudPort, StackPort } from "../core/ports";
+
+export interface GlobalOptions {
+  stack: string;
+  cwd: string;
+  json: boolean;
+  yes: boolean;
+}
+
+export interface CommandContext {
+  stack: StackPort;
+  cloud: CloudPort;
+  region: string;
+  projectDir: string;
+}
+
+export async function openContext(g: GlobalOptions): Promise<CommandContext> {
+  const projectDir = path.resolve(g.cwd);
+  if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
+    throw new UserError(`no Pulumi.yaml in ${projectDir}: run ec2-rollback from the project folder or pass --cwd <dir>`);
+  }
+  // Loaded here, not at start-up, so `--help` stays instant.
+  const { backendEnv } = await import("../adapters/backend");
+  const { PulumiStack } = await import("../adapters/pulumiStack");
+  const { Ec2Cloud } = await import("../adapters/ec2Cloud");
+
+  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backendEnv(projectDir) });
+  const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
+  const region = config[CONFIG.region];
+  if (!region) {
+    throw new UserError(`stack "${g.stack}" has no aws:region: set it with \`pulumi config set aws:region <region> --stack ${g.stack}\``);
+  }
+  if (outputs.region && outputs.region !== region) {
+    throw new UserError(
+      `region mismatch: stack config aws:region is ${region} but the stack's resources are in ${outputs.region}; ` +
+        `set it back with \`pulumi config set aws:region ${outputs.region} --stack ${g.stack}\``,
+    );
+  }
+  const cloud = Ec2Cloud.forRegion(region);
+  await cloud.identity(); // fail now, with the fix, when there are no credentials
+  return { stack, cloud, region, projectDir };
+}

@@ -1,0 +1,50 @@
+// Human-readable results (stdout). `--json` prints the same objects as JSON instead.
+import type { CheckpointResult } from "../core/checkpoint";
+import type { RollbackResult } from "../core/rollback";
+import type { StatusReport } from "../core/status";
+import type { RollbackPoint } from "../core/versions";
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ")).join("\n");
+}
+
+const seconds = (ms?: number) => (ms === undefined ? "-" : `${Math.round(ms / 1000)}s`);
+
+export function formatStatus(s: StatusReport): string {
+  const i = s.instance;
+  return [
+    `stack        ${s.stack} (${s.region})`,
+    `app          ${s.appName}`,
+    `amiVersion   ${s.amiVersion ?? "-"}${s.amiId ? ` (${s.amiId})` : ""}`,
+    `instance     ${i ? `${i.id} ${i.state}, status checks ${i.systemStatus ?? "-"}/${i.instanceStatus ?? "-"}, ${i.type}` : "-"}`,
+    `public IP    ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the instance)" : ""}`,
+    `last update  ${s.lastUpdate ? `${s.lastUpdate.kind} ${s.lastUpdate.result} ${s.lastUpdate.startTime}${s.lastUpdate.message ? ` — ${s.lastUpdate.message}` : ""}` : "-"}`,
+  ].join("\n");
+}
+
+export function formatVersions(points: RollbackPoint[]): string {
+  if (!points.length) return "no rollback points yet: make one with `ec2-rollback checkpoint <version>`";
+  return table([
+    ["", "VERSION", "NAME", "AMI", "CREATED", "STATE", "SOURCE", "SIZE"],
+    ...points.map((p) => [p.current ? "*" : "", p.version, p.name, p.amiId, p.createdAt.replace(/\.\d+Z$/, "Z"), p.state, p.source, `${p.sizeGiB} GiB`]),
+  ]);
+}
+
+export function formatCheckpoint(c: CheckpointResult): string {
+  return `${c.name} ${c.amiId} (from ${c.instanceId}, ${c.rebooted ? "rebooted" : "no reboot"}, ${c.seconds}s)`;
+}
+
+export function formatRollback(r: RollbackResult): string {
+  if (r.status === "no-op") return `already at ${r.to.pin} (${r.to.amiId}); nothing changed`;
+  if (r.status === "preview") {
+    const changes = Object.entries(r.preview?.changes ?? {}).map(([op, n]) => `${n} ${op}`).join(", ");
+    return [`preview ${r.from.pin} -> ${r.to.pin}: ${changes || "no changes"}`, ...(r.preview?.steps ?? []).map((s) => `  ${s}`), "nothing changed"].join("\n");
+  }
+  return [
+    `rolled back ${r.stack}: ${r.from.pin} (${r.from.amiId ?? "?"}) -> ${r.to.pin} (${r.to.amiId})`,
+    `instance     ${r.instanceBefore ?? "?"} -> ${r.instanceAfter ?? "?"}`,
+    `public IP    ${r.publicIp ?? "?"} (unchanged)`,
+    `healthy in   ${seconds(r.timeToHealthyMs)}; total ${seconds(r.totalMs)}`,
+  ].join("\n");
+}

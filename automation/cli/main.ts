@@ -1,0 +1,180 @@
+// `ec2-rollback`: argument parsing and output. Heavy modules (Automation API, AWS SDK) load only
+// inside the command that needs them, so `--help` answers at once.
+import { Command, CommanderError, Option } from "commander";
+import { InterruptedError, messageOf, UserError } from "../core/errors";
+import type { GlobalOptions } from "./context";
+
+const MINUTE = 60_000;
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+/** Runs one command to its end and returns the exit code. */
+export async function run(argv: string[], io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }): Promise<number> {
+  let exitCode = 0;
+  let json = argv.includes("--json");
+  const program = new Command("ec2-rollback")
+    .description("Take an EC2 app back: a machine version (AMI), an app revision (CodeDeploy) or a backup — one command each.")
+    .addOption(new Option("-s, --stack <name>", "Pulumi stack").env("PULUMI_STACK").default("dev"))
+    .option("-C, --cwd <dir>", "the Pulumi project folder", ".")
+    .option("--json", "print the result as JSON (progress stays on stderr)", false)
+    .option("-y, --yes", "do not ask for confirmation (required when there is no terminal)", false)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+  const emit = (g: GlobalOptions, result: unknown, human: string) => {
+    io.stdout(g.json ? `${JSON.stringify(result, null, 2)}\n` : `${human}\n`);
+  };
+  const action =
+    <A extends unknown[]>(f: (g: GlobalOptions, ...args: A) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const g = globals(cmd);
+      json = g.json;
+      await f(g, ...(args.slice(0, -1) as A));
+    };
+
+  program
+    .command("status")
+    .description("the stack's pinned version, instance, address and last update (reads only)")
+    .action(
+      action(async (g) => {
+        const { openContext } = await import("./context");
+        const { status } = await import("../core/status");
+        const { formatStatus } = await import("./format");
+        const r = await status(await openContext(g));
+        emit(g, r, formatStatus(r));
+      }),
+    );
+
+  program
+    .command("versions")
+    .description("rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>); * = pinned now")
+    .action(
+      action(async (g) => {
+        const { openContext } = await import("./context");
+        const { listVersions } = await import("../core/versions");
+        const { formatVersions } = await import("./format");
+        const r = await listVersions(await openContext(g));
+        emit(g, r, formatVersions(r));
+      }),
+    );
+
+  program
+    .command("checkpoint")
+    .argument("<version>", "semantic version of the new AMI, e.g. 1.2.3 (named <appName>-v1.2.3)")
+    .description("make a named AMI of the running instance and wait until it is available")
+    .option(
+      "--no-reboot",
+      "do not reboot the instance first: no downtime, but the disk is only crash-consistent (writes in memory are lost). " +
+        "By default the instance reboots (about a minute down) so the image is consistent",
+    )
+    .option("--timeout <minutes>", "how long to wait for the AMI", "60")
+    .action(
+      action(async (g, version: string, o: { reboot: boolean; timeout: string }) => {
+        const { openContext } = await import("./context");
+        const { checkpoint } = await import("../core/checkpoint");
+        const { formatCheckpoint } = await import("./format");
+        const { createUi } = await import("./ui");
+        const { systemClock } = await import("../adapters/system");
+        const ctx = await openContext(g);
+        const r = await withInterrupt(io, (signal) =>
+          checkpoint(
+            { ...ctx, ui: createUi(g), clock: systemClock },
+            { version, reboot: o.reboot, yes: g.yes, timeoutMs: minutes(o.timeout, "--timeout") * MINUTE, pollMs: 15_000, signal },
+          ),
+        );
+        emit(g, r, formatCheckpoint(r));
+      }),
+    );
+
+  program
+    .command("rollback")
+    .argument("[version]", "1.2.2, v1.2.2, <appName>-v1.2.2 or ami-…; default: the version pinned before the current one")
+    .description("pin the machine to another AMI version, run `up`, verify, and on failure put the previous version back")
+    .option("--preview", "show what the update would change; change nothing", false)
+    .option("--no-revert", "on failure, leave the target pinned instead of reverting")
+    .option("--health-url <url>", "also wait for this URL to answer 2xx/3xx (default: the stack's healthCheckUrl when healthCheckPath is configured)")
+    .option("--no-health-check", "skip the HTTP health check")
+    .option("--verify-timeout <minutes>", "how long the new instance may take to pass its checks", "15")
+    .action(
+      action(
+        async (
+          g,
+          version: string | undefined,
+          o: { preview: boolean; revert: boolean; healthUrl?: string; healthCheck: boolean; verifyTimeout: string },
+        ) => {
+          const verifyTimeoutMs = minutes(o.verifyTimeout, "--verify-timeout") * MINUTE;
+          const { openContext } = await import("./context");
+          const { rollback } = await import("../core/rollback");
+          const { formatRollback } = await import("./format");
+          const { createUi } = await import("./ui");
+          const { systemClock, fetchProbe } = await import("../adapters/system");
+          const ctx = await openContext(g);
+          const healthUrl = o.healthCheck ? (o.healthUrl ?? (await configuredHealthUrl(ctx.stack))) : undefined;
+          const r = await withInterrupt(io, (signal) =>
+            rollback(
+              { ...ctx, ui: createUi(g), clock: systemClock, http: fetchProbe },
+              { target: version, yes: g.yes, revert: o.revert, preview: o.preview, healthUrl, verifyTimeoutMs, pollMs: 10_000, signal },
+            ),
+          );
+          emit(g, r, formatRollback(r));
+        },
+      ),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    exitCode = report(e, json, io);
+  }
+  return exitCode;
+}
+
+function minutes(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} "${v}" is not a positive number of minutes`, 2);
+  return n;
+}
+
+async function configuredHealthUrl(stack: import("../core/ports").StackPort): Promise<string | undefined> {
+  const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
+  return config["ec2-rollback:healthCheckPath"] ? outputs.healthCheckUrl : undefined;
+}
+
+/** First Ctrl-C aborts the operation (which then reverts); a second one quits at once. */
+async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      io.stderr("ec2-rollback: interrupted twice: quitting now; check the stack with `ec2-rollback status`\n");
+      process.exit(130);
+    }
+    io.stderr("\nec2-rollback: interrupting: stopping and putting the previous state back (Ctrl-C again to quit now)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    return await f(controller.signal);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+/** One line on stderr (and `{"error": …}` on stdout with --json); returns the exit code. */
+function report(e: unknown, json: boolean, io: Io): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+    return 2; // commander already printed the usage error
+  }
+  const code = e instanceof UserError ? e.exitCode : e instanceof InterruptedError ? 130 : 1;
+  const message = e instanceof UserError || e instanceof InterruptedError ? e.message : `unexpected error: ${messageOf(e)}`;
+  io.stderr(`ec2-rollback: ${message}\n`);
+  if (json) io.stdout(`${JSON.stringify({ error: message, exitCode: code })}\n`);
+  if (!(e instanceof UserError) && process.env.DEBUG) io.stderr(`${(e as Error)?.stack}\n`);
+  return code;
+}

@@ -1,0 +1,134 @@
+// What the driver's core needs from the outside world. The CLI passes in real adapters
+// (Pulumi Automation API, AWS SDK); tests pass in fakes.
+
+export const CONFIG = {
+  appName: "ec2-rollback:appName",
+  amiVersion: "ec2-rollback:amiVersion",
+  instanceType: "ec2-rollback:instanceType",
+  healthCheckPath: "ec2-rollback:healthCheckPath",
+  region: "aws:region",
+} as const;
+
+export interface StackOutputs {
+  instanceId?: string;
+  publicIp?: string;
+  elasticIpAllocationId?: string;
+  amiId?: string;
+  amiVersion?: string;
+  applicationName?: string;
+  deploymentGroupName?: string;
+  revisionsBucket?: string;
+  backupVaultName?: string;
+  backupPlanId?: string;
+  backupRoleArn?: string;
+  healthCheckUrl?: string;
+  region?: string;
+}
+
+/** One entry of the stack's history, newest first. */
+export interface UpdateRecord {
+  kind: string;
+  result: string;
+  startTime: Date;
+  endTime?: Date;
+  message?: string;
+  /** `ec2-rollback:amiVersion` as it was for that update. */
+  amiVersion?: string;
+}
+
+export type UpProgress =
+  | { kind: "resource"; op: string; type: string; name: string }
+  | { kind: "output"; text: string };
+
+export interface PreviewResult {
+  /** Count of resources per operation (create, update, replace, delete, same). */
+  changes: Record<string, number>;
+  /** Resources that would change: "replace aws:ec2/instance:Instance myapp-instance". */
+  steps: string[];
+}
+
+export interface StackPort {
+  readonly name: string;
+  /** The stack's configuration, plain values ("ns:key" → value). */
+  config(): Promise<Record<string, string>>;
+  setConfig(key: string, value: string): Promise<void>;
+  /** Runs `up`; rejects with StackLockedError when another update holds the lock. */
+  up(opts: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs>;
+  preview(opts: { message: string; onProgress: (p: UpProgress) => void }): Promise<PreviewResult>;
+  outputs(): Promise<StackOutputs>;
+  history(): Promise<UpdateRecord[]>;
+}
+
+export interface MachineImage {
+  id: string;
+  name: string;
+  /** pending | available | failed | … */
+  state: string;
+  ownerId: string;
+  architecture: string;
+  createdAt: Date;
+  tags: Record<string, string>;
+  /** EBS snapshots behind the image, with their sizes. */
+  snapshots: { id: string; sizeGiB: number }[];
+  stateReason?: string;
+}
+
+export interface InstanceHealth {
+  id: string;
+  /** pending | running | stopping | stopped | shutting-down | terminated */
+  state: string;
+  imageId: string;
+  instanceType: string;
+  /** ok | impaired | initializing | insufficient-data | not-applicable; undefined until reported. */
+  systemStatus?: string;
+  instanceStatus?: string;
+  launchTime?: Date;
+}
+
+export interface AddressInfo {
+  publicIp: string;
+  instanceId?: string;
+}
+
+export interface Identity {
+  account: string;
+  arn: string;
+}
+
+export interface CloudPort {
+  identity(): Promise<Identity>;
+  /** AMIs owned by this account whose name starts with `prefix`. */
+  listOwnImages(prefix: string): Promise<MachineImage[]>;
+  /** An AMI owned by this account with exactly this name. */
+  findOwnImageByName(name: string): Promise<MachineImage | undefined>;
+  /** Any AMI by id, whoever owns it; undefined when it does not exist. */
+  describeImage(id: string): Promise<MachineImage | undefined>;
+  /** Architectures an instance type supports (x86_64, arm64, …). */
+  instanceTypeArchitectures(instanceType: string): Promise<string[]>;
+  describeInstance(id: string): Promise<InstanceHealth | undefined>;
+  describeAddress(allocationId: string): Promise<AddressInfo | undefined>;
+  createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }): Promise<string>;
+}
+
+export interface HttpProbe {
+  /** Status code of a GET, or an error message when there was no answer. */
+  get(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }>;
+}
+
+export interface Clock {
+  now(): number;
+  /** Rejects with InterruptedError when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** How a command talks to the person (progress goes to stderr; results are the command's return value). */
+export interface Ui {
+  /** True when there is a person at a terminal to answer a question. */
+  readonly interactive: boolean;
+  step(text: string): void;
+  progress(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  warn(text: string): void;
+  confirm(question: string): Promise<boolean>;
+}

@@ -1,0 +1,173 @@
+// Machine rollback (shared/design.md "Rollback of the machine, step by step").
+import { InterruptedError, messageOf, StackLockedError, UserError } from "./errors";
+import { Clock, CloudPort, CONFIG, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
+import { parseTarget, previousPin, ResolvedTarget, resolveTarget } from "./target";
+import { verifyMachine } from "./verify";
+
+export interface RollbackDeps {
+  stack: StackPort;
+  cloud: CloudPort;
+  ui: Ui;
+  clock: Clock;
+  http?: HttpProbe;
+}
+
+export interface RollbackOptions {
+  /** As typed; undefined = the version pinned before the current one. */
+  target?: string;
+  yes: boolean;
+  /** Put the previous version back when the update or verification fails (default true). */
+  revert: boolean;
+  preview: boolean;
+  /** Health URL to check through the address; undefined = none. */
+  healthUrl?: string;
+  verifyTimeoutMs: number;
+  pollMs: number;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+export interface RollbackResult {
+  status: "rolled-back" | "no-op" | "preview";
+  from: { pin: string; amiId?: string };
+  to: { pin: string; amiId: string };
+  stack: string;
+  instanceBefore?: string;
+  instanceAfter?: string;
+  publicIp?: string;
+  /** From the start of the update to the new instance passing verification. */
+  timeToHealthyMs?: number;
+  totalMs: number;
+  preview?: PreviewResult;
+}
+
+/** Shows `up` progress: which resource is being created/replaced/deleted, and the time so far. */
+export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {
+  const start = clock.now();
+  return (p) => {
+    if (p.kind !== "resource" || p.op === "same" || p.op === "read") return;
+    ui.progress(`${p.op} ${p.type} ${p.name} (${Math.round((clock.now() - start) / 1000)}s)`);
+  };
+}
+
+export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<RollbackResult> {
+  const { stack, cloud, ui, clock } = deps;
+  const t0 = clock.now();
+
+  // 1. Resolve and validate: nothing is touched before this passes.
+  const [config, outputs, identity] = await Promise.all([stack.config(), stack.outputs(), cloud.identity()]);
+  const appName = config[CONFIG.appName] || "myapp";
+  const region = config[CONFIG.region];
+  const current = config[CONFIG.amiVersion];
+  if (!current) throw new UserError(`stack "${stack.name}" has no ${CONFIG.amiVersion}; run \`pulumi up\` once first (see README: first run)`);
+  let raw = o.target;
+  if (raw === undefined) {
+    raw = previousPin(await stack.history(), current);
+    if (!raw) {
+      throw new UserError(`stack "${stack.name}" has no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`);
+    }
+    ui.step(`previous version (from stack history): ${raw}`);
+  }
+  const spec = parseTarget(raw, appName);
+  const target = await resolveTarget(cloud, spec, {
+    appName,
+    region,
+    account: identity.account,
+    instanceType: config[CONFIG.instanceType] || "t3.micro",
+  });
+  const from = { pin: current, amiId: outputs.amiId };
+  const to = { pin: target.pin, amiId: target.image.id };
+  const base = { from, to, stack: stack.name, instanceBefore: outputs.instanceId, publicIp: outputs.publicIp };
+
+  if (target.pin === current || target.image.id === outputs.amiId) {
+    ui.succeed(`${stack.name} already runs ${target.label} (${target.image.id}); nothing to do`);
+    return { status: "no-op", ...base, totalMs: clock.now() - t0 };
+  }
+
+  if (o.preview) {
+    const preview = await previewWith(deps, current, target);
+    return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };
+  }
+
+  // 2. Confirm.
+  const question =
+    `Roll ${appName} (${stack.name}) back from ${current} (${outputs.amiId ?? "?"}) to ${target.label} (${target.image.id})? ` +
+    `Instance ${outputs.instanceId ?? "?"} will be replaced; the address ${outputs.publicIp ?? "?"} stays.`;
+  await confirmOrRefuse(ui, o.yes, question, "roll back");
+
+  // 3–4. Pin, up, verify.
+  const upStart = clock.now();
+  try {
+    const after = await applyPin(deps, target.pin, `ec2-rollback: roll back amiVersion ${current} -> ${target.pin}`, o.signal);
+    await verifyMachine(deps, after, { expectedIp: outputs.publicIp, healthUrl: o.healthUrl, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal });
+    const result: RollbackResult = {
+      status: "rolled-back",
+      ...base,
+      instanceAfter: after.instanceId,
+      publicIp: after.publicIp,
+      timeToHealthyMs: clock.now() - upStart,
+      totalMs: 0,
+    };
+    result.totalMs = clock.now() - t0;
+    return result;
+  } catch (e) {
+    if (e instanceof StackLockedError) {
+      // Nothing ran: only the config changed, and it goes back as it was.
+      await stack.setConfig(CONFIG.amiVersion, current);
+      throw e;
+    }
+    // 5. Revert so the last good version serves.
+    const reason = e instanceof InterruptedError || o.signal?.aborted ? "interrupted (Ctrl-C)" : messageOf(e);
+    ui.fail(`rollback to ${target.label} failed: ${reason}`);
+    if (!o.revert) {
+      throw new UserError(
+        `rollback to ${target.label} failed: ${reason}; not reverted (--no-revert): the stack pins ${target.pin}; go back with \`ec2-rollback rollback ${current}\``,
+      );
+    }
+    ui.step(`reverting to ${current}`);
+    try {
+      const back = await applyPin(deps, current, `ec2-rollback: revert amiVersion ${target.pin} -> ${current} (rollback failed: ${reason})`);
+      // The machine that served before is back: check the machine and its address. Not the health URL:
+      // that is the bar for the target, and the rollback may have started because the app was failing.
+      await verifyMachine(deps, back, { expectedIp: outputs.publicIp, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
+    } catch (e2) {
+      throw new UserError(
+        `rollback to ${target.label} failed: ${reason}; the revert to ${current} failed too: ${messageOf(e2)}. ` +
+          `The stack pins ${current} again; fix the cause and run \`pulumi up --stack ${stack.name}\``,
+      );
+    }
+    throw new UserError(`rollback to ${target.label} failed: ${reason}; reverted: ${current} serves again at ${outputs.publicIp ?? "its address"}`);
+  }
+}
+
+/** Sets the pin and runs `up`; a failed `up` leaves the pin for the caller to restore. */
+async function applyPin(deps: RollbackDeps, pin: string, message: string, signal?: AbortSignal): Promise<StackOutputs> {
+  const { stack, ui, clock } = deps;
+  await stack.setConfig(CONFIG.amiVersion, pin);
+  ui.step(`pulumi up: ${message}`);
+  const outputs = await stack.up({ message, onProgress: progressReporter(ui, clock), signal });
+  ui.succeed(`update done: ${pin} on ${outputs.instanceId}`);
+  return outputs;
+}
+
+/** Preview with the target pinned, then the pin put back as it was, whatever happens. */
+async function previewWith(deps: RollbackDeps, current: string, target: ResolvedTarget): Promise<PreviewResult> {
+  const { stack, ui, clock } = deps;
+  await stack.setConfig(CONFIG.amiVersion, target.pin);
+  try {
+    ui.step(`pulumi preview: ${current} -> ${target.pin}`);
+    const p = await stack.preview({ message: `ec2-rollback: preview ${current} -> ${target.pin}`, onProgress: progressReporter(ui, clock) });
+    ui.succeed("preview done; nothing changed");
+    return p;
+  } finally {
+    await stack.setConfig(CONFIG.amiVersion, current);
+  }
+}
+
+/** Changes need a yes: from --yes, or from the person at the terminal. */
+export async function confirmOrRefuse(ui: Ui, yes: boolean, question: string, verb: string): Promise<void> {
+  if (yes) return;
+  if (!ui.interactive) throw new UserError(`refusing to ${verb} without confirmation: no terminal to ask; pass --yes`, 2);
+  if (!(await ui.confirm(question))) throw new UserError(`not confirmed; nothing changed`);
+}
+

@@ -1,0 +1,99 @@
+// Which machine version a rollback goes to: parse what the user typed, find the AMI, check it fits.
+import { amiName, compareSemver, isAmiId, isSemver, versionOfAmiName } from "../../components/naming";
+import { UserError } from "./errors";
+import { CloudPort, MachineImage, UpdateRecord } from "./ports";
+
+export type TargetSpec = { kind: "version"; version: string; name: string } | { kind: "ami"; id: string };
+
+/** `1.2.2`, `v1.2.2`, `myapp-v1.2.2` or `ami-…`. */
+export function parseTarget(raw: string, appName: string): TargetSpec {
+  const t = raw.trim();
+  if (isAmiId(t)) return { kind: "ami", id: t };
+  const version = versionOfAmiName(appName, t) ?? (isSemver(t.replace(/^v/, "")) ? t.replace(/^v/, "") : undefined);
+  if (version) return { kind: "version", version, name: amiName(appName, version) };
+  throw new UserError(
+    `"${raw}" is not a version of ${appName}: give 1.2.2, v1.2.2, ${appName}-v1.2.2 or an AMI id (ami-…); list them with \`ec2-rollback versions\``,
+    2,
+  );
+}
+
+/** What the pinned config value (a name or an id) means, or undefined when it is neither. */
+export function parsePin(pin: string, appName: string): TargetSpec | undefined {
+  try {
+    return parseTarget(pin, appName);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value pinned before the current one: the newest successful update that ran another amiVersion. */
+export function previousPin(history: UpdateRecord[], current: string): string | undefined {
+  return history.find((h) => h.kind === "update" && h.result === "succeeded" && h.amiVersion && h.amiVersion !== current)
+    ?.amiVersion;
+}
+
+/** Up to `n` available versions closest to `version` (the ones just below and just above it). */
+export function nearestVersions(version: string, available: string[], n = 4): string[] {
+  const sorted = [...new Set(available)].sort(compareSemver);
+  const at = sorted.findIndex((v) => compareSemver(v, version) > 0);
+  const split = at === -1 ? sorted.length : at;
+  const below = sorted.slice(0, split).reverse();
+  const above = sorted.slice(split);
+  const out: string[] = [];
+  while (out.length < n && (below.length || above.length)) {
+    if (below.length) out.push(below.shift()!);
+    if (out.length < n && above.length) out.push(above.shift()!);
+  }
+  return out.sort(compareSemver);
+}
+
+export interface ResolvedTarget {
+  spec: TargetSpec;
+  image: MachineImage;
+  /** What goes into `ec2-rollback:amiVersion`: the AMI name for a version, else the id. */
+  pin: string;
+  /** `myapp-v1.2.2` or `ami-…` for messages. */
+  label: string;
+}
+
+/** Finds the target AMI and checks it exists, is available, is ours and fits the instance type. */
+export async function resolveTarget(
+  cloud: CloudPort,
+  spec: TargetSpec,
+  ctx: { appName: string; region: string; account: string; instanceType: string },
+): Promise<ResolvedTarget> {
+  let image: MachineImage | undefined;
+  if (spec.kind === "version") {
+    image = await cloud.findOwnImageByName(spec.name);
+    if (!image) {
+      const prefix = `${ctx.appName}-v`;
+      const versions = (await cloud.listOwnImages(prefix))
+        .filter((i) => i.state === "available")
+        .map((i) => versionOfAmiName(ctx.appName, i.name))
+        .filter((v): v is string => !!v);
+      const near = nearestVersions(spec.version, versions);
+      const hint = near.length ? `nearest available: ${near.join(", ")}` : "there are no versions yet: make one with `ec2-rollback checkpoint <version>`";
+      throw new UserError(`no AMI named ${spec.name} in ${ctx.region} (account ${ctx.account}); ${hint}`);
+    }
+  } else {
+    image = await cloud.describeImage(spec.id);
+    if (!image) throw new UserError(`AMI ${spec.id} does not exist in ${ctx.region}; list rollback points with \`ec2-rollback versions\``);
+    if (image.ownerId !== ctx.account) {
+      throw new UserError(
+        `AMI ${spec.id} (${image.name}) belongs to account ${image.ownerId}, not ${ctx.account}; roll back only to your own AMIs (\`ec2-rollback versions\`)`,
+      );
+    }
+  }
+  const label = spec.kind === "version" ? spec.name : spec.id;
+  if (image.state !== "available") {
+    throw new UserError(`AMI ${label} (${image.id}) is ${image.state}, not available${image.stateReason ? ` (${image.stateReason})` : ""}; wait for it or pick another version`);
+  }
+  const archs = await cloud.instanceTypeArchitectures(ctx.instanceType);
+  if (archs.length && !archs.includes(image.architecture)) {
+    throw new UserError(
+      `AMI ${label} is ${image.architecture} but instance type ${ctx.instanceType} runs ${archs.join("/")}; ` +
+        "pick a matching version or change ec2-rollback:instanceType",
+    );
+  }
+  return { spec, image, pin: spec.kind === "version" ? spec.name : spec.id, label };
+}

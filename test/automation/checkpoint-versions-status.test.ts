@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { checkpoint, CheckpointOptions } from "../../automation/core/checkpoint";
+import { status } from "../../automation/core/status";
+import { listVersions } from "../../automation/core/versions";
+import { ACCOUNT, IP, world } from "../helpers/fakes";
+
+const OPTS: CheckpointOptions = { version: "1.3.0", reboot: true, yes: true, timeoutMs: 60 * 60_000, pollMs: 15_000 };
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("checkpoint", function () {
+  it("makes <appName>-v<version> from the running instance, tagged, and waits until available", async () => {
+    const w = world();
+    const r = await checkpoint(w, OPTS);
+    expect(w.cloud.created).to.have.length(1);
+    const c = w.cloud.created[0];
+    expect(c).to.deep.include({ instanceId: "i-0000000000000123a", name: "myapp-v1.3.0", reboot: true });
+    expect(c.tags).to.deep.include({ App: "myapp", Version: "1.3.0", Stack: "dev", CreatedBy: `arn:aws:iam::${ACCOUNT}:user/alice` });
+    expect(c.tags.CreatedAt).to.equal("2026-11-24T10:00:00.000Z");
+    expect(r).to.deep.include({ name: "myapp-v1.3.0", amiId: "ami-0000000000000001b", version: "1.3.0", seconds: 30 });
+    expect(w.ui.lines.filter((l) => l.startsWith("progress"))).to.deep.equal([
+      "progress myapp-v1.3.0 (ami-0000000000000001b): pending (0s)",
+      "progress myapp-v1.3.0 (ami-0000000000000001b): pending (15s)",
+    ]);
+  });
+
+  it("accepts v1.3.0 and --no-reboot", async () => {
+    const w = world();
+    await checkpoint(w, { ...OPTS, version: "v1.3.0", reboot: false });
+    expect(w.cloud.created[0]).to.deep.include({ name: "myapp-v1.3.0", reboot: false });
+  });
+
+  it("refuses a malformed version or an existing name, creating nothing", async () => {
+    for (const [version, message] of [
+      ["1.3", '"1.3" is not a semantic version'],
+      ["1.3.0+build", '"1.3.0+build" is not a semantic version'],
+      ["1.2.3", "myapp-v1.2.3 already exists (ami-0000000000000123a, 2026-11-20T00:00:00.000Z); versions are immutable"],
+    ]) {
+      const w = world();
+      const e = await failure(checkpoint(w, { ...OPTS, version }));
+      expect(e.message, version).to.include(message);
+      expect(w.cloud.created).to.have.length(0);
+    }
+  });
+
+  it("refuses without a terminal unless --yes (it reboots the instance)", async () => {
+    const w = world();
+    const e = await failure(checkpoint(w, { ...OPTS, yes: false }));
+    expect(e.message).to.equal("refusing to make a checkpoint without confirmation: no terminal to ask; pass --yes");
+    expect(w.cloud.created).to.have.length(0);
+  });
+
+  it("reports a failed image with AWS's reason", async () => {
+    const w = world();
+    w.cloud.newImageStates = ["pending", "failed"];
+    const origDescribe = w.cloud.describeImage.bind(w.cloud);
+    w.cloud.describeImage = async (id) => {
+      const i = await origDescribe(id);
+      if (i?.state === "failed") i.stateReason = "Client.InternalError";
+      return i;
+    };
+    const e = await failure(checkpoint(w, OPTS));
+    expect(e.message).to.equal("AMI myapp-v1.3.0 (ami-0000000000000001b) failed: Client.InternalError");
+  });
+
+  it("gives up waiting at the timeout, saying the AMI may still finish", async () => {
+    const w = world();
+    w.cloud.newImageStates = Array(100).fill("pending");
+    const e = await failure(checkpoint(w, { ...OPTS, timeoutMs: 60_000 }));
+    expect(e.message).to.include("still pending after 60s; it may yet finish");
+  });
+});
+
+describe("versions", function () {
+  it("lists this app's semver AMIs newest first, marks the pinned one, and leaves out other names", async () => {
+    const w = world();
+    const v = await listVersions(w);
+    expect(v.map((p) => p.name)).to.deep.equal(["myapp-v2.1.0", "myapp-v2.0.0", "myapp-v1.2.3", "myapp-v1.2.2", "myapp-v1.2.1"]);
+    expect(v.filter((p) => p.current).map((p) => p.version)).to.deep.equal(["1.2.3"]);
+    expect(v[2]).to.deep.equal({
+      version: "1.2.3",
+      name: "myapp-v1.2.3",
+      amiId: "ami-0000000000000123a",
+      createdAt: "2026-11-20T00:00:00.000Z",
+      state: "available",
+      source: "checkpoint",
+      current: true,
+      sizeGiB: 20,
+    });
+  });
+
+  it("marks the current one when the pin is an AMI id", async () => {
+    const w = world("ami-0000000000000122a");
+    const v = await listVersions(w);
+    expect(v.filter((p) => p.current).map((p) => p.version)).to.deep.equal(["1.2.2"]);
+  });
+});
+
+describe("status", function () {
+  it("reports pin, AMI, instance health, address and the last update", async () => {
+    const w = world();
+    const s = await status(w);
+    expect(s).to.deep.include({ stack: "dev", region: "eu-west-1", appName: "myapp", amiVersion: "myapp-v1.2.3", amiId: "ami-0000000000000123a", publicIp: IP, addressOnInstance: true });
+    expect(s.instance).to.deep.include({ id: "i-0000000000000123a", state: "running", systemStatus: "ok", instanceStatus: "ok" });
+    expect(s.lastUpdate).to.deep.include({ kind: "update", result: "succeeded", startTime: "2026-11-20T00:00:00.000Z" });
+  });
+
+  it("says when the address is not on the instance", async () => {
+    const w = world();
+    w.cloud.address = { publicIp: IP, instanceId: "i-someoneelse" };
+    expect((await status(w)).addressOnInstance).to.equal(false);
+  });
+});

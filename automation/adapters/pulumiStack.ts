@@ -5,14 +5,18 @@ import { PreviewResult, StackOutputs, StackPort, UpdateRecord, UpProgress } from
 
 const AMI_VERSION = "ec2-rollback:amiVersion";
 
-/** The most telling line of a failed CLI run: its last `error:` line, else its last line. */
+/**
+ * The most telling line of a failed CLI run: its last specific `error:` line (the resource's diagnostic,
+ * not the closing "update failed"), else its last line.
+ */
 export function lastErrorLine(text: string): string {
   const lines = text
     .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(code|stdout|stderr):/.test(l));
-  const errors = lines.filter((l) => /^error:/i.test(l) || /\berror:/i.test(l));
-  return (errors.at(-1) ?? lines.at(-1) ?? "unknown error").replace(/^error:\s*/i, "");
+    .map((l) => l.trim().replace(/^(stdout|stderr):\s*/, ""))
+    .filter((l) => l && !/^code: -?\d+$/.test(l));
+  const errors = lines.filter((l) => /\berror:/i.test(l));
+  const specific = errors.filter((l) => !/^error:\s*(update|preview|refresh|destroy) failed$/i.test(l));
+  return (specific.at(-1) ?? errors.at(-1) ?? lines.at(-1) ?? "unknown error").replace(/^.*?\berror:\s*/i, "");
 }
 
 /** Turns what the Pulumi CLI says into one line naming the problem and the fix. */
@@ -51,6 +55,7 @@ function progressOf(e: EngineEvent): UpProgress | undefined {
 
 export class PulumiStack implements StackPort {
   private cachedConfig?: Record<string, string>;
+  private cachedOutputs?: StackOutputs;
   /** How many times the Pulumi CLI was started through this adapter (for the benchmark). */
   public static invocations = 0;
 
@@ -114,8 +119,10 @@ export class PulumiStack implements StackPort {
           }),
         4,
       );
-      return plainOutputs(r.outputs);
+      this.cachedOutputs = plainOutputs(r.outputs);
+      return { ...this.cachedOutputs };
     } catch (e) {
+      this.cachedOutputs = undefined; // a failed update may have changed some
       if (o.signal?.aborted && !(e instanceof StackLockedError)) throw new InterruptedError();
       throw e;
     }
@@ -141,7 +148,8 @@ export class PulumiStack implements StackPort {
   }
 
   async outputs(): Promise<StackOutputs> {
-    return plainOutputs(await this.call(() => this.stack.outputs(), 2));
+    this.cachedOutputs ??= plainOutputs(await this.call(() => this.stack.outputs(), 2));
+    return { ...this.cachedOutputs };
   }
 
   async history(): Promise<UpdateRecord[]> {

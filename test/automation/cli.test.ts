@@ -1,0 +1,153 @@
+import { expect } from "chai";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FakeAws, startFakeAws } from "../helpers/fakeAwsEndpoint";
+import { installStubPulumi, Stub, stubState } from "../helpers/pulumiStub";
+
+const BIN = path.resolve(__dirname, "../../../bin/ec2-rollback.js");
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = process.cwd()): Promise<Ran> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    p.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+describe("ec2-rollback CLI (spawned)", function () {
+  this.timeout(30000);
+
+  it("--help lists every command and answers fast", async () => {
+    const r = await cli(["--help"]);
+    expect(r.code).to.equal(0);
+    for (const c of ["status", "versions", "checkpoint", "rollback"]) expect(r.stdout).to.match(new RegExp(`^  ${c}\\b`, "m"));
+    expect(r.stderr).to.equal("");
+    expect(r.ms).to.be.below(2000);
+  });
+
+  it("exits 2 on usage errors", async () => {
+    const unknown = await cli(["frobnicate"]);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.include("unknown command 'frobnicate'");
+    const missing = await cli(["checkpoint"]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.include("missing required argument 'version'");
+    const badTimeout = await cli(["rollback", "1.2.2", "--verify-timeout", "soon", "-C", os.tmpdir()]);
+    expect(badTimeout.code).to.equal(2);
+    expect(badTimeout.stderr).to.equal('ec2-rollback: --verify-timeout "soon" is not a positive number of minutes\n');
+  });
+
+  it("outside a project: one line with the fix, exit 1", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-empty-"));
+    const r = await cli(["status"], {}, dir);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal(`ec2-rollback: no Pulumi.yaml in ${fs.realpathSync(dir)}: run ec2-rollback from the project folder or pass --cwd <dir>\n`);
+  });
+
+  it("without the Pulumi CLI: one line with the fix, and --json gets an error object", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-proj-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: ec2-rollback\nruntime: nodejs\n");
+    const r = await cli(["status", "--json", "-C", dir], { PATH: path.dirname(process.execPath), PULUMI_BACKEND_URL: `file://${dir}` });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal("ec2-rollback: the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again\n");
+    expect(JSON.parse(r.stdout)).to.deep.equal({
+      error: "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again",
+      exitCode: 1,
+    });
+  });
+
+  describe("with a stub pulumi and a local AWS endpoint", function () {
+    let stub: Stub;
+    let aws: FakeAws;
+    let env: NodeJS.ProcessEnv;
+    beforeEach(async () => {
+      stub = installStubPulumi(stubState());
+      aws = await startFakeAws();
+      env = {
+        PATH: process.env.PATH,
+        PULUMI_BACKEND_URL: "file:///tmp/ec2rb-state",
+        AWS_ENDPOINT_URL: aws.url,
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_PROFILE: "",
+        AWS_EC2_METADATA_DISABLED: "true",
+      };
+    });
+    afterEach(async () => {
+      stub.restorePath();
+      await aws.close();
+    });
+
+    it("versions --json: this app's AMIs, newest first, the pinned one marked", async () => {
+      const r = await cli(["versions", "--json", "-C", stub.projectDir], env);
+      expect(r.stderr).to.equal("");
+      expect(r.code).to.equal(0);
+      const v = JSON.parse(r.stdout);
+      expect(v.map((x: any) => [x.version, x.name, x.amiId, x.source, x.current])).to.deep.equal([
+        ["1.2.3", "myapp-v1.2.3", "ami-0000000000000123a", "checkpoint", true],
+        ["1.2.2", "myapp-v1.2.2", "ami-0000000000000122a", "checkpoint", false],
+      ]);
+      expect(v[0].createdAt).to.equal("2026-11-20T00:00:00.000Z");
+      expect(aws.actions).to.include.members(["GetCallerIdentity", "DescribeImages"]);
+    });
+
+    it("rollback without a terminal and without --yes refuses, exit 2, nothing set", async () => {
+      const r = await cli(["rollback", "1.2.2", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include("ec2-rollback: refusing to roll back without confirmation: no terminal to ask; pass --yes\n");
+      expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1] === "set")).to.equal(false);
+      expect(stub.calls().some((c) => c.args[0] === "up")).to.equal(false);
+    });
+
+    it("rollback to an unknown version names it and the nearest ones, exit 1, nothing set", async () => {
+      const r = await cli(["rollback", "1.2.9", "--yes", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal("ec2-rollback: no AMI named myapp-v1.2.9 in eu-west-1 (account 111122223333); nearest available: 1.2.2, 1.2.3\n");
+      expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1] === "set")).to.equal(false);
+    });
+
+    it("an unknown stack: one line with the fix", async () => {
+      const r = await cli(["status", "--stack", "prod", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(`ec2-rollback: stack "prod" does not exist in this backend: create it with \`pulumi stack init prod\` in ${stub.projectDir}, or pass --stack <name>\n`);
+    });
+
+    it("a stack whose resources are in another region than its config says: one line with the fix", async () => {
+      stub.setState({ ...stubState(), outputs: { ...stubState().outputs, region: "us-east-1" } });
+      const r = await cli(["versions", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        "ec2-rollback: region mismatch: stack config aws:region is eu-west-1 but the stack's resources are in us-east-1; set it back with `pulumi config set aws:region us-east-1 --stack dev`\n",
+      );
+    });
+
+    it("no AWS credentials: one line with the fix", async () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-home-"));
+      const r = await cli(["versions", "-C", stub.projectDir], {
+        ...env,
+        AWS_ACCESS_KEY_ID: "",
+        AWS_SECRET_ACCESS_KEY: "",
+        HOME: home,
+        AWS_CONFIG_FILE: path.join(home, "none"),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
+      });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        "ec2-rollback: no AWS credentials found: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again\n",
+      );
+    });
+  });
+});

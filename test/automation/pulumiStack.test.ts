@@ -1,0 +1,130 @@
+import { expect } from "chai";
+import { PulumiStack } from "../../automation/adapters/pulumiStack";
+import { StackLockedError, UserError } from "../../automation/core/errors";
+import { rollback } from "../../automation/core/rollback";
+import { UpProgress } from "../../automation/core/ports";
+import { FakeClock, FakeCloud, FakeHttp, FakeUi } from "../helpers/fakes";
+import { installStubPulumi, Stub, stubState } from "../helpers/pulumiStub";
+
+describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", function () {
+  this.timeout(30000);
+  let stub: Stub;
+  beforeEach(() => {
+    stub = installStubPulumi(stubState());
+  });
+  afterEach(() => stub.restorePath());
+
+  const open = (stackName = "dev") => PulumiStack.open({ workDir: stub.projectDir, stackName, env: { PULUMI_BACKEND_URL: "file:///tmp/state" } });
+  const argsOf = (verb: string) => stub.calls().filter((c) => c.args[0] === verb || `${c.args[0]} ${c.args[1]}` === verb);
+
+  it("reads config, outputs and history (with each update's amiVersion)", async () => {
+    const s = await open();
+    expect(await s.config()).to.deep.include({ "ec2-rollback:amiVersion": "myapp-v1.2.3", "aws:region": "eu-west-1" });
+    expect((await s.outputs()).publicIp).to.equal("203.0.113.10");
+    const h = await s.history();
+    expect(h.map((u) => u.amiVersion)).to.deep.equal(["myapp-v1.2.3", "myapp-v1.2.2"]);
+    expect(h[0].startTime).to.be.instanceOf(Date);
+    // `pulumi version` runs before the workspace exists; every stack command gets the backend.
+    expect(stub.calls().slice(1).every((c) => c.backend === "file:///tmp/state")).to.equal(true);
+  });
+
+  it("sets the config key and value, and runs up with the message, streaming the replaced resource", async () => {
+    const s = await open();
+    await s.setConfig("ec2-rollback:amiVersion", "myapp-v1.2.2");
+    const seen: UpProgress[] = [];
+    const outputs = await s.up({ message: "ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2", onProgress: (p) => seen.push(p) });
+
+    const set = argsOf("config set")[0].args;
+    expect(set).to.include.ordered.members(["config", "set", "ec2-rollback:amiVersion", "--stack", "dev"]);
+    expect(set.slice(set.indexOf("--") + 1)).to.deep.equal(["myapp-v1.2.2"]);
+    const up = argsOf("up")[0].args;
+    expect(up).to.include("--yes");
+    expect(up[up.indexOf("--message") + 1]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2");
+    expect(up[up.indexOf("--stack") + 1]).to.equal("dev");
+    expect(seen).to.deep.include({ kind: "resource", op: "replace", type: "aws:ec2/instance:Instance", name: "myapp-instance" });
+    expect(outputs.instanceId).to.equal("i-00000000000000122");
+  });
+
+  it("says which stack does not exist and how to create it", async () => {
+    let e: unknown;
+    try {
+      await open("prod");
+    } catch (x) {
+      e = x;
+    }
+    expect(e).to.be.instanceOf(UserError);
+    expect((e as Error).message).to.equal(`stack "prod" does not exist in this backend: create it with \`pulumi stack init prod\` in ${stub.projectDir}, or pass --stack <name>`);
+  });
+
+  it("turns a locked stack into StackLockedError", async () => {
+    stub.setState({ ...stubState(), locked: true });
+    const s = await open();
+    let e: unknown;
+    try {
+      await s.up({ message: "m", onProgress: () => undefined });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).to.be.instanceOf(StackLockedError);
+  });
+
+  it("reports a failed update by its specific error line, not the closing 'update failed'", async () => {
+    stub.setState({ ...stubState(), upError: "creating EC2 Instance: InvalidAMIID.NotFound" });
+    const s = await open();
+    let e: unknown;
+    try {
+      await s.up({ message: "m", onProgress: () => undefined });
+    } catch (x) {
+      e = x;
+    }
+    expect((e as Error).message).to.equal("creating EC2 Instance: InvalidAMIID.NotFound");
+  });
+
+  it("end to end with the core: a rollback sets the key once, runs one up, and counts its CLI calls", async () => {
+    const s = await open();
+    PulumiStack.invocations = 2;
+    const cloud = new FakeCloud();
+    const origDescribe = cloud.describeInstance.bind(cloud);
+    cloud.describeInstance = async (id) => (await origDescribe(id)) ?? { id, state: "running", imageId: "", instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" };
+    cloud.address = { publicIp: "203.0.113.10", instanceId: "i-00000000000000122" };
+    const r = await rollback(
+      { stack: s, cloud, ui: new FakeUi(), clock: new FakeClock(), http: new FakeHttp() },
+      { target: "1.2.2", yes: true, revert: true, preview: false, verifyTimeoutMs: 60_000, pollMs: 1 },
+    );
+    expect(r.status).to.equal("rolled-back");
+    expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.2");
+    expect(argsOf("config set")).to.have.length(1);
+    expect(argsOf("up")).to.have.length(1);
+    expect(stub.calls().length).to.equal(PulumiStack.invocations);
+    // version, stack select, config, stack output ×2, config set, up (+ stack output ×2, stack history inside up)
+    expect(stub.calls().length).to.equal(10);
+    await s.outputs();
+    expect(stub.calls().length, "outputs come from up's result, not another call").to.equal(10);
+  });
+
+  it("sets nothing when validation fails", async () => {
+    const s = await open();
+    const cloud = new FakeCloud();
+    let e: unknown;
+    try {
+      await rollback({ stack: s, cloud, ui: new FakeUi(), clock: new FakeClock() }, { target: "7.7.7", yes: true, revert: true, preview: false, verifyTimeoutMs: 1, pollMs: 1 });
+    } catch (x) {
+      e = x;
+    }
+    expect((e as Error).message).to.match(/^no AMI named myapp-v7\.7\.7/);
+    expect(argsOf("config set")).to.have.length(0);
+    expect(argsOf("up")).to.have.length(0);
+    expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.3");
+  });
+});
+
+describe("Pulumi CLI error lines", function () {
+  it("picks the resource's diagnostic over the closing line, and plain text as is", () => {
+    const { lastErrorLine } = require("../../automation/adapters/pulumiStack");
+    expect(lastErrorLine("code: 255\nstdout: Updating\n  error: 1 error occurred: creating X\nstderr: error: update failed\n")).to.equal(
+      "1 error occurred: creating X",
+    );
+    expect(lastErrorLine("stderr: error: update failed")).to.equal("update failed");
+    expect(lastErrorLine("something broke")).to.equal("something broke");
+  });
+});

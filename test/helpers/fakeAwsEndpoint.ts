@@ -1,0 +1,62 @@
+// A local stand-in for the AWS query APIs the CLI calls (STS, EC2), reached through AWS_ENDPOINT_URL.
+// Only for spawned-CLI tests on 127.0.0.1; it answers a fixed account with a few AMIs.
+import * as http from "http";
+import { AddressInfo } from "net";
+
+export interface FakeAws {
+  url: string;
+  actions: string[];
+  close(): Promise<void>;
+}
+
+const IMAGES = [
+  { id: "ami-0000000000000122a", name: "myapp-v1.2.2", created: "2026-11-10T00:00:00.000Z" },
+  { id: "ami-0000000000000123a", name: "myapp-v1.2.3", created: "2026-11-20T00:00:00.000Z" },
+  { id: "ami-0000000000000900a", name: "otherapp-v9.0.0", created: "2026-11-21T00:00:00.000Z" },
+];
+
+function imageXml(i: (typeof IMAGES)[number]): string {
+  return `<item><imageId>${i.id}</imageId><name>${i.name}</name><imageState>available</imageState><imageOwnerId>111122223333</imageOwnerId>
+<architecture>x86_64</architecture><creationDate>${i.created}</creationDate><blockDeviceMapping><item><deviceName>/dev/xvda</deviceName>
+<ebs><snapshotId>snap-${i.id.slice(4)}</snapshotId><volumeSize>20</volumeSize></ebs></item></blockDeviceMapping></item>`;
+}
+
+function answer(params: URLSearchParams): string {
+  const action = params.get("Action");
+  if (action === "GetCallerIdentity") {
+    return `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>
+<Arn>arn:aws:iam::111122223333:user/alice</Arn><UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult>
+<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
+  }
+  if (action === "DescribeImages") {
+    const pattern = params.get("Filter.1.Value.1") ?? "*";
+    const re = new RegExp(`^${pattern.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`);
+    const items = IMAGES.filter((i) => re.test(i.name)).map(imageXml).join("");
+    return `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>1</requestId><imagesSet>${items}</imagesSet></DescribeImagesResponse>`;
+  }
+  if (action === "DescribeInstanceTypes") {
+    return `<DescribeInstanceTypesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>1</requestId><instanceTypeSet><item>
+<instanceType>t3.micro</instanceType><processorInfo><supportedArchitectures><item>x86_64</item></supportedArchitectures></processorInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>`;
+  }
+  throw new Error(`fake AWS does not know ${action}`);
+}
+
+export async function startFakeAws(): Promise<FakeAws> {
+  const actions: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const params = new URLSearchParams(body);
+      actions.push(params.get("Action") ?? "?");
+      try {
+        res.writeHead(200, { "content-type": "text/xml" }).end(answer(params));
+      } catch (e) {
+        res.writeHead(400, { "content-type": "text/xml" }).end(`<Response><Errors><Error><Code>Unknown</Code><Message>${(e as Error).message}</Message></Error></Errors></Response>`);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, actions, close: () => new Promise((r) => server.close(() => r())) };
+}

@@ -1,0 +1,128 @@
+// A stand-in `pulumi` executable for adapter tests: put first on PATH, it records every call's
+// arguments and answers as the CLI does (JSON where the Automation API asks for JSON, exit codes,
+// error text, engine events in the --event-log file). Its stack lives in a JSON file.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface StubState {
+  stacks: string[];
+  config: Record<string, string>;
+  outputs: Record<string, unknown>;
+  history: Record<string, unknown>[];
+  /** Make `up` fail as a locked stack does. */
+  locked?: boolean;
+  /** Make `up` fail with this error line. */
+  upError?: string;
+}
+
+const SCRIPT = String.raw`#!/usr/bin/env node
+const fs = require("fs");
+const args = process.argv.slice(2);
+const logPath = process.env.PULUMI_STUB_LOG, statePath = process.env.PULUMI_STUB_STATE;
+fs.appendFileSync(logPath, JSON.stringify({ args, backend: process.env.PULUMI_BACKEND_URL || null }) + "\n");
+const state = JSON.parse(fs.readFileSync(statePath, "utf8"));
+const save = () => fs.writeFileSync(statePath, JSON.stringify(state));
+const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const stack = opt("--stack");
+const fail = (msg) => { process.stderr.write(msg + "\n"); process.exit(255); };
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const events = (file, op) => {
+  if (!file) return;
+  const urn = "urn:pulumi:" + stack + "::ec2-rollback::ec2-rollback:index:Server$aws:ec2/instance:Instance::myapp-instance";
+  const lines = [
+    { sequence: 1, timestamp: 1, resourcePreEvent: { metadata: { op, urn, type: "aws:ec2/instance:Instance", provider: "" } } },
+    { sequence: 2, timestamp: 2, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { [op]: 1, same: 30 }, policyPacks: {} } },
+  ];
+  fs.appendFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  sleep(400); // let the Automation API's tailer read them before the run ends
+};
+const [a, b] = args;
+if (a === "version") { process.stdout.write("v3.200.0\n"); process.exit(0); }
+if (stack && !state.stacks.includes(stack)) fail("error: no stack named '" + stack + "' found");
+if (a === "stack" && b === "select") process.exit(0);
+if (a === "config" && b === "set") {
+  state.config[args[2]] = args[args.indexOf("--") + 1]; save(); process.exit(0);
+}
+if (a === "config" && args.includes("--json")) {
+  const out = {};
+  for (const [k, v] of Object.entries(state.config)) out[k] = { value: v, secret: false };
+  process.stdout.write(JSON.stringify(out)); process.exit(0);
+}
+if (a === "stack" && b === "output") { process.stdout.write(JSON.stringify(state.outputs)); process.exit(0); }
+if (a === "stack" && b === "history") { process.stdout.write(JSON.stringify(state.history)); process.exit(0); }
+if (a === "up") {
+  if (state.locked) fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with ` + "`pulumi cancel`" + String.raw`.");
+  process.stdout.write("Updating (" + stack + ")\n");
+  events(opt("--event-log"), "replace");
+  if (state.upError) { process.stdout.write("error: " + state.upError + "\n"); fail("error: update failed"); }
+  const pin = state.config["ec2-rollback:amiVersion"];
+  state.outputs.instanceId = "i-" + pin.replace(/[^0-9]/g, "").padStart(17, "0");
+  state.outputs.amiVersion = pin;
+  state.history.unshift({ version: state.history.length + 1, kind: "update", result: "succeeded", message: opt("--message"),
+    startTime: "2026-11-24T10:00:00Z", endTime: "2026-11-24T10:03:00Z", config: Object.fromEntries(Object.entries(state.config).map(([k, v]) => [k, { value: v, secret: false }])) });
+  save();
+  process.stdout.write("Resources:\n    +-1 replaced\n");
+  process.exit(0);
+}
+if (a === "preview") { events(opt("--event-log"), "replace"); process.stdout.write("Previewing update (" + stack + ")\n"); process.exit(0); }
+fail("error: stub pulumi does not know: " + args.join(" "));
+`;
+
+export interface Stub {
+  binDir: string;
+  projectDir: string;
+  calls(): { args: string[]; backend: string | null }[];
+  state(): StubState;
+  setState(s: StubState): void;
+  restorePath(): void;
+}
+
+export function installStubPulumi(initial: StubState): Stub {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-stub-"));
+  const binDir = path.join(root, "bin");
+  const projectDir = path.join(root, "project");
+  fs.mkdirSync(binDir);
+  fs.mkdirSync(projectDir);
+  fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), "name: ec2-rollback\nruntime: nodejs\n");
+  fs.writeFileSync(path.join(binDir, "pulumi"), SCRIPT, { mode: 0o755 });
+  const logPath = path.join(root, "calls.jsonl");
+  const statePath = path.join(root, "state.json");
+  fs.writeFileSync(logPath, "");
+  fs.writeFileSync(statePath, JSON.stringify(initial));
+  const saved = { PATH: process.env.PATH, log: process.env.PULUMI_STUB_LOG, st: process.env.PULUMI_STUB_STATE };
+  process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH}`;
+  process.env.PULUMI_STUB_LOG = logPath;
+  process.env.PULUMI_STUB_STATE = statePath;
+  return {
+    binDir,
+    projectDir,
+    calls: () =>
+      fs
+        .readFileSync(logPath, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    state: () => JSON.parse(fs.readFileSync(statePath, "utf8")),
+    setState: (s) => fs.writeFileSync(statePath, JSON.stringify(s)),
+    restorePath: () => {
+      process.env.PATH = saved.PATH;
+      process.env.PULUMI_STUB_LOG = saved.log;
+      process.env.PULUMI_STUB_STATE = saved.st;
+      if (saved.log === undefined) delete process.env.PULUMI_STUB_LOG;
+      if (saved.st === undefined) delete process.env.PULUMI_STUB_STATE;
+    },
+  };
+}
+
+export function stubState(): StubState {
+  return {
+    stacks: ["dev"],
+    config: { "aws:region": "eu-west-1", "ec2-rollback:appName": "myapp", "ec2-rollback:amiVersion": "myapp-v1.2.3" },
+    outputs: { instanceId: "i-00000000000000123", publicIp: "203.0.113.10", elasticIpAllocationId: "eipalloc-1", amiId: "ami-0000000000000123a", region: "eu-west-1" },
+    history: [
+      { version: 2, kind: "update", result: "succeeded", startTime: "2026-11-20T00:00:00Z", config: { "ec2-rollback:amiVersion": { value: "myapp-v1.2.3", secret: false } } },
+      { version: 1, kind: "update", result: "succeeded", startTime: "2026-11-10T00:00:00Z", config: { "ec2-rollback:amiVersion": { value: "myapp-v1.2.2", secret: false } } },
+    ],
+  };
+}

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../core/errors";
-import { CONFIG, CloudPort, StackPort } from "../core/ports";
+import { CONFIG, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
 export interface GlobalOptions {
   stack: string;
@@ -43,4 +43,16 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
   const cloud = Ec2Cloud.forRegion(region);
   await cloud.identity(); // fail now, with the fix, when there are no credentials
   return { stack, cloud, region, projectDir };
+}
+
+/** S3 and CodeDeploy adapters for the app-layer commands, in the stack's region. */
+export async function openAppServices(ctx: CommandContext): Promise<{ store: RevisionStorePort; deploy: DeployPort }> {
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  const { CodeDeployClient } = await import("@aws-sdk/client-codedeploy");
+  const { S3Revisions } = await import("../adapters/s3Revisions");
+  const { CodeDeployService } = await import("../adapters/codeDeploy");
+  return {
+    store: new S3Revisions(new S3Client({ region: ctx.region })),
+    deploy: new CodeDeployService(new CodeDeployClient({ region: ctx.region })),
+  };
 }

@@ -1,4 +1,5 @@
 // Human-readable results (stdout). `--json` prints the same objects as JSON instead.
+import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeploy";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { RollbackResult } from "../core/rollback";
 import type { StatusReport } from "../core/status";
@@ -47,4 +48,20 @@ export function formatRollback(r: RollbackResult): string {
     `public IP    ${r.publicIp ?? "?"} (unchanged)`,
     `healthy in   ${seconds(r.timeToHealthyMs)}; total ${seconds(r.totalMs)}`,
   ].join("\n");
+}
+
+const kib = (n: number) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
+
+export function formatDeploy(r: DeployResult | (DeployOutcome & { from?: string })): string {
+  if (r.status === "no-op") return `${r.version} is already live; nothing deployed`;
+  if (r.status === "Created") return `deployment ${r.deploymentId} started for ${r.version} (${r.key}); follow it with \`ec2-rollback revisions\``;
+  return `${r.version} is live (deployment ${r.deploymentId}${"from" in r && r.from ? `, was ${r.from}` : ""})`;
+}
+
+export function formatRevisions(rs: RevisionInfo[]): string {
+  if (!rs.length) return "no revisions yet: deploy one with `ec2-rollback deploy <dir> --version <semver>`";
+  return table([
+    ["", "VERSION", "UPLOADED", "SIZE", "LAST DEPLOYMENT", "KEY"],
+    ...rs.map((r) => [r.live ? "*" : "", r.version, r.uploadedAt.replace(/\.\d+Z$/, "Z"), kib(r.size), r.status, r.key]),
+  ]);
 }

@@ -127,12 +127,82 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
       ),
     );
 
+  const fileExists = new Option(
+    "--file-exists <what>",
+    "a file at the destination that no earlier deployment put there: fail the deployment (safe: nothing of yours is replaced " +
+      "silently), overwrite it, or retain it (the revision's copy is not installed)",
+  )
+    .choices(["fail", "overwrite", "retain"])
+    .default("fail");
+
+  program
+    .command("deploy")
+    .argument("<dir>", "the app folder (with an appspec.yml, or scripts/start.sh, stop.sh, validate.sh … for a generated one)")
+    .requiredOption("--version <semver>", "the revision's version; stored once at <appName>/<version>.zip and never replaced")
+    .description("bundle a folder as a CodeDeploy revision, upload it, deploy it and follow it (CodeDeploy rolls back by itself on failure)")
+    .addOption(fileExists)
+    .option("--no-wait", "print the deployment id and exit instead of following it")
+    .option("--include-node-modules", "ship node_modules too (left out by default)", false)
+    .option("--timeout <minutes>", "how long to follow the deployment", "60")
+    .action(
+      action(async (g, dir: string, o: { version: string; fileExists: string; wait: boolean; includeNodeModules: boolean; timeout: string }) => {
+        const timeoutMs = minutes(o.timeout, "--timeout") * MINUTE;
+        const { deployFolder, FILE_EXISTS } = await import("../core/appDeploy");
+        const { formatDeploy } = await import("./format");
+        const deps = await appDeps(g);
+        const r = await withInterrupt(io, (signal) =>
+          deployFolder(deps, { dir, version: o.version, fileExists: FILE_EXISTS[o.fileExists], includeNodeModules: o.includeNodeModules, yes: g.yes, wait: o.wait, timeoutMs, pollMs: 5000, signal }),
+        );
+        emit(g, r, formatDeploy(r));
+      }),
+    );
+
+  program
+    .command("revisions")
+    .description("the app's revisions, newest first: version, upload time, size, last deployment status; * = live")
+    .action(
+      action(async (g) => {
+        const { listRevisions } = await import("../core/appDeploy");
+        const { formatRevisions } = await import("./format");
+        const r = await listRevisions(await appDeps(g));
+        emit(g, r, formatRevisions(r));
+      }),
+    );
+
+  program
+    .command("app-rollback")
+    .argument("[version]", "the revision to redeploy; default: the most recent successfully deployed one that is not live")
+    .description("redeploy an earlier app revision through CodeDeploy and follow it")
+    .addOption(fileExists)
+    .option("--no-wait", "print the deployment id and exit instead of following it")
+    .option("--timeout <minutes>", "how long to follow the deployment", "60")
+    .action(
+      action(async (g, version: string | undefined, o: { fileExists: string; wait: boolean; timeout: string }) => {
+        const timeoutMs = minutes(o.timeout, "--timeout") * MINUTE;
+        const { appRollback, FILE_EXISTS } = await import("../core/appDeploy");
+        const { formatDeploy } = await import("./format");
+        const deps = await appDeps(g);
+        const r = await withInterrupt(io, (signal) =>
+          appRollback(deps, { version, yes: g.yes, fileExists: FILE_EXISTS[o.fileExists], wait: o.wait, timeoutMs, pollMs: 5000, signal }),
+        );
+        emit(g, r, formatDeploy(r));
+      }),
+    );
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
     exitCode = report(e, json, io);
   }
   return exitCode;
+}
+
+async function appDeps(g: GlobalOptions) {
+  const { openContext, openAppServices } = await import("./context");
+  const { createUi } = await import("./ui");
+  const { systemClock } = await import("../adapters/system");
+  const ctx = await openContext(g);
+  return { ...ctx, ...(await openAppServices(ctx)), ui: createUi(g), clock: systemClock };
 }
 
 function minutes(v: string, flag: string): number {
@@ -174,7 +244,8 @@ function report(e: unknown, json: boolean, io: Io): number {
   const code = e instanceof UserError ? e.exitCode : e instanceof InterruptedError ? 130 : 1;
   const message = e instanceof UserError || e instanceof InterruptedError ? e.message : `unexpected error: ${messageOf(e)}`;
   io.stderr(`ec2-rollback: ${message}\n`);
-  if (json) io.stdout(`${JSON.stringify({ error: message, exitCode: code })}\n`);
+  const outcome = (e as { outcome?: unknown }).outcome;
+  if (json) io.stdout(`${JSON.stringify({ error: message, exitCode: code, ...(outcome ? { outcome } : {}) })}\n`);
   if (!(e instanceof UserError) && process.env.DEBUG) io.stderr(`${(e as Error)?.stack}\n`);
   return code;
 }

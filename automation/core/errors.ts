@@ -34,3 +34,11 @@ export class InterruptedError extends Error {
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** S3 refused the write because the key exists (If-None-Match). */
+export class RevisionExistsError extends Error {
+  constructor(public readonly key: string) {
+    super(`revision ${key} already exists`);
+    this.name = "RevisionExistsError";
+  }
+}

@@ -132,3 +132,60 @@ export interface Ui {
   warn(text: string): void;
   confirm(question: string): Promise<boolean>;
 }
+
+// ── Application layer (CodeDeploy revisions in S3) ──────────────────────────────────────────────
+
+export interface RevisionObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+  versionId?: string;
+  eTag?: string;
+}
+
+export interface RevisionStorePort {
+  head(bucket: string, key: string): Promise<RevisionObject | undefined>;
+  /** Writes only if the key does not exist yet; rejects with RevisionExistsError otherwise. */
+  putNew(bucket: string, key: string, body: Buffer, o: { sha256Base64: string; metadata: Record<string, string> }): Promise<RevisionObject>;
+  list(bucket: string, prefix: string): Promise<RevisionObject[]>;
+}
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+  eTag?: string;
+  version?: string;
+}
+
+export type FileExistsBehavior = "DISALLOW" | "OVERWRITE" | "RETAIN";
+
+export interface DeploymentInfo {
+  id: string;
+  /** Created | Queued | InProgress | Baking | Succeeded | Failed | Stopped | Ready */
+  status: string;
+  createTime?: Date;
+  completeTime?: Date;
+  revision?: S3Location;
+  error?: { code?: string; message?: string };
+  rollback?: { rollbackDeploymentId?: string; rollbackTriggeringDeploymentId?: string; message?: string };
+}
+
+export interface LifecycleEvent {
+  name: string;
+  /** Pending | InProgress | Succeeded | Failed | Skipped | Unknown */
+  status: string;
+  scriptName?: string;
+  errorCode?: string;
+  message?: string;
+  logTail?: string;
+}
+
+export interface DeployPort {
+  registerRevision(app: string, location: S3Location, description: string): Promise<void>;
+  createDeployment(o: { app: string; group: string; location: S3Location; fileExistsBehavior: FileExistsBehavior; description: string }): Promise<string>;
+  getDeployment(id: string): Promise<DeploymentInfo>;
+  /** Lifecycle events of the deployment's (one) instance target. */
+  lifecycle(id: string): Promise<LifecycleEvent[]>;
+  /** The group's deployments, newest first (at most `max`). */
+  recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
+}

@@ -33,7 +33,7 @@ describe("ec2-rollback CLI (spawned)", function () {
   it("--help lists every command and answers fast", async () => {
     const r = await cli(["--help"]);
     expect(r.code).to.equal(0);
-    for (const c of ["status", "versions", "checkpoint", "rollback"]) expect(r.stdout).to.match(new RegExp(`^  ${c}\\b`, "m"));
+    for (const c of ["status", "versions", "checkpoint", "rollback", "deploy", "revisions", "app-rollback"]) expect(r.stdout).to.match(new RegExp(`^  ${c}\\b`, "m"));
     expect(r.stderr).to.equal("");
     expect(r.ms).to.be.below(2000);
   });

@@ -104,6 +104,11 @@ export class FakeStack implements StackPort {
       amiId: ami,
       amiVersion: pin,
       region: "eu-west-1",
+      revisionsBucket: "myapp-revisions-4f1e2d",
+      applicationName: "myapp-dev",
+      deploymentGroupName: "myapp-dev",
+      backupVaultName: "myapp-dev",
+      backupRoleArn: `arn:aws:iam::${ACCOUNT}:role/myapp-backup-role`,
     };
     cloud.launch(this.outputs_.instanceId!, ami);
     cloud.address = { publicIp: IP, instanceId: this.outputs_.instanceId };

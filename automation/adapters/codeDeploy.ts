@@ -1,0 +1,101 @@
+// DeployPort over CodeDeploy (AWS SDK v3).
+import {
+  BatchGetDeploymentsCommand,
+  CodeDeployClient,
+  CreateDeploymentCommand,
+  DeploymentInfo as SdkDeployment,
+  GetDeploymentCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentsCommand,
+  ListDeploymentTargetsCommand,
+  RegisterApplicationRevisionCommand,
+  RevisionLocation,
+} from "@aws-sdk/client-codedeploy";
+import { DeploymentInfo, DeployPort, FileExistsBehavior, LifecycleEvent, S3Location } from "../core/ports";
+import { aws } from "./awsErrors";
+
+function revision(l: S3Location): RevisionLocation {
+  return { revisionType: "S3", s3Location: { bucket: l.bucket, key: l.key, bundleType: "zip", eTag: l.eTag, version: l.version } };
+}
+
+export function toDeploymentInfo(d: SdkDeployment): DeploymentInfo {
+  const s3 = d.revision?.s3Location;
+  return {
+    id: d.deploymentId!,
+    status: d.status ?? "Unknown",
+    createTime: d.createTime,
+    completeTime: d.completeTime,
+    revision: s3?.bucket && s3.key ? { bucket: s3.bucket, key: s3.key, eTag: s3.eTag, version: s3.version } : undefined,
+    error: d.errorInformation ? { code: d.errorInformation.code, message: d.errorInformation.message } : undefined,
+    rollback: d.rollbackInfo
+      ? {
+          rollbackDeploymentId: d.rollbackInfo.rollbackDeploymentId,
+          rollbackTriggeringDeploymentId: d.rollbackInfo.rollbackTriggeringDeploymentId,
+          message: d.rollbackInfo.rollbackMessage,
+        }
+      : undefined,
+  };
+}
+
+export class CodeDeployService implements DeployPort {
+  constructor(private readonly cd: CodeDeployClient) {}
+
+  registerRevision(app: string, location: S3Location, description: string): Promise<void> {
+    return aws(async () => {
+      await this.cd.send(new RegisterApplicationRevisionCommand({ applicationName: app, revision: revision(location), description }));
+    });
+  }
+
+  createDeployment(o: { app: string; group: string; location: S3Location; fileExistsBehavior: FileExistsBehavior; description: string }): Promise<string> {
+    return aws(async () => {
+      const r = await this.cd.send(
+        new CreateDeploymentCommand({
+          applicationName: o.app,
+          deploymentGroupName: o.group,
+          revision: revision(o.location),
+          fileExistsBehavior: o.fileExistsBehavior,
+          description: o.description.slice(0, 100),
+        }),
+      );
+      return r.deploymentId!;
+    });
+  }
+
+  getDeployment(id: string): Promise<DeploymentInfo> {
+    return aws(async () => toDeploymentInfo((await this.cd.send(new GetDeploymentCommand({ deploymentId: id }))).deploymentInfo!));
+  }
+
+  lifecycle(id: string): Promise<LifecycleEvent[]> {
+    return aws(async () => {
+      const targets = (await this.cd.send(new ListDeploymentTargetsCommand({ deploymentId: id }))).targetIds ?? [];
+      if (!targets.length) return [];
+      const t = await this.cd.send(new GetDeploymentTargetCommand({ deploymentId: id, targetId: targets[0] }));
+      return (t.deploymentTarget?.instanceTarget?.lifecycleEvents ?? []).map((e) => ({
+        name: e.lifecycleEventName ?? "?",
+        status: e.status ?? "Unknown",
+        scriptName: e.diagnostics?.scriptName,
+        errorCode: e.diagnostics?.errorCode,
+        message: e.diagnostics?.message,
+        logTail: e.diagnostics?.logTail,
+      }));
+    });
+  }
+
+  recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]> {
+    return aws(async () => {
+      const ids: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const r = await this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, nextToken }));
+        ids.push(...(r.deployments ?? []));
+        nextToken = r.nextToken;
+      } while (nextToken && ids.length < max);
+      const out: DeploymentInfo[] = [];
+      for (let i = 0; i < Math.min(ids.length, max); i += 25) {
+        const r = await this.cd.send(new BatchGetDeploymentsCommand({ deploymentIds: ids.slice(i, Math.min(i + 25, max)) }));
+        out.push(...(r.deploymentsInfo ?? []).map(toDeploymentInfo));
+      }
+      return out.sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0));
+    });
+  }
+}

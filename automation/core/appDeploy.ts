@@ -1,0 +1,317 @@
+// Application revisions through CodeDeploy: deploy a folder, list revisions, redeploy an earlier one.
+import * as fs from "fs";
+import * as path from "path";
+import { compareSemver, isSemver, revisionKey } from "../../components/naming";
+import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
+import { buildBundle, listFolder } from "./bundle";
+import { InterruptedError, RevisionExistsError, UserError } from "./errors";
+import { Clock, CloudPort, CONFIG, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { confirmOrRefuse } from "./rollback";
+
+export interface AppDeps {
+  stack: StackPort;
+  cloud: CloudPort;
+  store: RevisionStorePort;
+  deploy: DeployPort;
+  ui: Ui;
+  clock: Clock;
+}
+
+/** `--file-exists`: what CodeDeploy does with a file at the destination that no earlier deployment put there. */
+export const FILE_EXISTS: Record<string, FileExistsBehavior> = { fail: "DISALLOW", overwrite: "OVERWRITE", retain: "RETAIN" };
+
+export interface WaitOptions {
+  wait: boolean;
+  timeoutMs: number;
+  pollMs: number;
+  signal?: AbortSignal;
+}
+
+export interface DeployOutcome {
+  deploymentId: string;
+  version: string;
+  key: string;
+  status: string;
+  /** The version serving after this deployment (and any automatic rollback) ended; undefined when unknown. */
+  live?: string;
+  rolledBackBy?: string;
+}
+
+export interface DeployResult extends DeployOutcome {
+  sha256: string;
+  size: number;
+  fileCount: number;
+  generatedAppspec: boolean;
+}
+
+interface Target {
+  appName: string;
+  bucket: string;
+  app: string;
+  group: string;
+  destination: string;
+}
+
+async function target(stack: StackPort): Promise<Target> {
+  const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
+  const appName = config[CONFIG.appName] || "myapp";
+  if (!outputs.revisionsBucket || !outputs.applicationName || !outputs.deploymentGroupName) {
+    throw new UserError(`stack "${stack.name}" has no revisionsBucket/applicationName/deploymentGroupName outputs; run \`pulumi up\` first`);
+  }
+  return {
+    appName,
+    bucket: outputs.revisionsBucket,
+    app: outputs.applicationName,
+    group: outputs.deploymentGroupName,
+    destination: config["ec2-rollback:appDestination"] || `/opt/${appName}/current`,
+  };
+}
+
+const versionOfKey = (appName: string, key: string) => {
+  const m = new RegExp(`^${appName}/(.+)\\.zip$`).exec(key);
+  return m && isSemver(m[1]) ? m[1] : undefined;
+};
+
+export async function deployFolder(
+  deps: AppDeps,
+  o: { dir: string; version: string; fileExists: FileExistsBehavior; includeNodeModules: boolean; yes: boolean } & WaitOptions,
+): Promise<DeployResult> {
+  const { stack, store, deploy, ui, cloud } = deps;
+  // 1. Validate: nothing is uploaded or deployed before all of this passes.
+  const dir = path.resolve(o.dir);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${o.dir} is not a folder: give the folder that holds the app`, 2);
+  const version = o.version.replace(/^v/, "");
+  if (!isSemver(version)) throw new UserError(`--version "${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`, 2);
+  const t = await target(stack);
+  const key = revisionKey(t.appName, version);
+  if (await store.head(t.bucket, key)) {
+    throw new UserError(`${key} is already in ${t.bucket}: a version is uploaded once and never replaced; bump the version (e.g. ${bump(version)})`);
+  }
+
+  // 2. appspec.yml: the folder's own, checked, or one written for it.
+  const listing = listFolder(dir, { includeNodeModules: o.includeNodeModules });
+  const files = new Set(listing.files);
+  let appspec: string;
+  const generated = !files.has("appspec.yml");
+  if (generated) {
+    appspec = generateAppspec(files, t.destination);
+    ui.step(`no appspec.yml in ${o.dir}: generated one (files to ${t.destination}, hooks: ${conventionalHooks(files).join(", ") || "none"})`);
+  } else {
+    appspec = fs.readFileSync(path.join(dir, "appspec.yml"), "utf8");
+    const problems = validateAppspec(appspec, files);
+    if (problems.length) {
+      throw new UserError(`appspec.yml has ${problems.length} problem${problems.length > 1 ? "s" : ""}; fix and deploy again: ${problems.map((p) => `line ${p.line}: ${p.message}`).join("; ")}`);
+    }
+    if (/^file_exists_behavior:/m.test(appspec)) ui.warn("appspec.yml sets file_exists_behavior, which takes precedence over --file-exists");
+  }
+  for (const s of listing.skipped) ui.warn(`left out ${s}`);
+
+  // 3. Bundle.
+  const bundle = await buildBundle(dir, listing, appspec);
+  ui.succeed(`bundled ${bundle.fileCount} files, ${formatBytes(bundle.zip.length)}, sha256 ${bundle.sha256Hex.slice(0, 12)}…`);
+
+  await confirmOrRefuse(ui, o.yes, `Deploy ${t.appName} ${version} (${bundle.fileCount} files) to ${t.group}?`, "deploy");
+
+  // 4. Upload (never over an existing key) and register.
+  const who = (await cloud.identity()).arn;
+  const when = new Date(deps.clock.now()).toISOString();
+  let uploaded;
+  try {
+    uploaded = await store.putNew(t.bucket, key, bundle.zip, { sha256Base64: bundle.sha256Base64, metadata: { version, sha256: bundle.sha256Hex, "uploaded-by": who } });
+  } catch (e) {
+    if (e instanceof RevisionExistsError) throw new UserError(`${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
+    throw e;
+  }
+  ui.succeed(`uploaded s3://${t.bucket}/${key}`);
+  const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
+  const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
+  await deploy.registerRevision(t.app, location, description);
+
+  // 5. Deploy and follow it.
+  const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}` });
+  const outcome = await follow(deps, t, id, version, o);
+  return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.zip.length, fileCount: bundle.fileCount, generatedAppspec: generated };
+}
+
+export interface RevisionInfo {
+  version: string;
+  key: string;
+  uploadedAt: string;
+  size: number;
+  /** Status of the last deployment of this revision; "never deployed" when none. */
+  status: string;
+  live: boolean;
+}
+
+const HISTORY = 100;
+
+/** The version serving now: the revision of the most recently completed successful deployment. */
+function liveKey(deployments: DeploymentInfo[]): string | undefined {
+  return deployments
+    .filter((d) => d.status === "Succeeded" && d.revision)
+    .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0))[0]?.revision?.key;
+}
+
+export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
+  const t = await target(deps.stack);
+  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, `${t.appName}/`), deps.deploy.recentDeployments(t.app, t.group, HISTORY)]);
+  const live = liveKey(deployments);
+  const out: RevisionInfo[] = [];
+  for (const obj of objects) {
+    const version = versionOfKey(t.appName, obj.key);
+    if (!version) continue;
+    const last = deployments.find((d) => d.revision?.key === obj.key); // newest first
+    out.push({ version, key: obj.key, uploadedAt: obj.lastModified.toISOString(), size: obj.size, status: last?.status ?? "never deployed", live: obj.key === live });
+  }
+  return out.sort((a, b) => b.uploadedAt.localeCompare(a.uploadedAt) || compareSemver(b.version, a.version));
+}
+
+export async function appRollback(deps: AppDeps, o: { version?: string; yes: boolean; fileExists: FileExistsBehavior } & WaitOptions): Promise<DeployOutcome & { from?: string }> {
+  const { stack, store, deploy, ui } = deps;
+  const t = await target(stack);
+  const deployments = await deploy.recentDeployments(t.app, t.group, HISTORY);
+  const live = liveKey(deployments);
+  const liveVersion = live ? versionOfKey(t.appName, live) : undefined;
+  let key: string;
+  if (o.version === undefined) {
+    const previous = deployments
+      .filter((d) => d.status === "Succeeded" && d.revision && d.revision.key !== live && versionOfKey(t.appName, d.revision.key))
+      .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0))[0];
+    if (!previous) throw new UserError(`no earlier successfully deployed revision of ${t.appName} than ${liveVersion ?? "the live one"}; name one: \`ec2-rollback app-rollback <version>\` (see \`ec2-rollback revisions\`)`);
+    key = previous.revision!.key;
+  } else {
+    const version = o.version.replace(/^v/, "");
+    if (!isSemver(version)) throw new UserError(`"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`, 2);
+    key = revisionKey(t.appName, version);
+  }
+  const version = versionOfKey(t.appName, key)!;
+  const obj = await store.head(t.bucket, key);
+  if (!obj) {
+    const known = (await store.list(t.bucket, `${t.appName}/`)).map((x) => versionOfKey(t.appName, x.key)).filter((v): v is string => !!v).sort(compareSemver);
+    throw new UserError(`revision ${version} of ${t.appName} is not in ${t.bucket}; known: ${known.length ? known.join(", ") : "none (deploy one with `ec2-rollback deploy`)"}`);
+  }
+  if (key === live) {
+    ui.succeed(`${version} is already live; nothing to do`);
+    return { deploymentId: "", version, key, status: "no-op", live: version, from: liveVersion };
+  }
+  await confirmOrRefuse(ui, o.yes, `Redeploy ${t.appName} ${version} (live now: ${liveVersion ?? "unknown"}) to ${t.group}?`, "redeploy");
+  const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
+  const id = await deploy.createDeployment({
+    app: t.app,
+    group: t.group,
+    location,
+    fileExistsBehavior: o.fileExists,
+    description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.cloud.identity()).arn}`,
+  });
+  return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
+}
+
+/** Waits for a deployment with progress; on failure explains the hook and follows CodeDeploy's automatic rollback. */
+async function follow(deps: AppDeps, t: Target, id: string, version: string, o: WaitOptions): Promise<DeployOutcome> {
+  const { deploy, ui } = deps;
+  const key = revisionKey(t.appName, version);
+  if (!o.wait) {
+    ui.succeed(`deployment ${id} started (not waiting)`);
+    return { deploymentId: id, version, key, status: "Created" };
+  }
+  ui.step(`deployment ${id}: ${version} to ${t.group}`);
+  const d = await waitFor(deps, id, o);
+  if (d.status === "Succeeded") {
+    ui.succeed(`deployment ${id} succeeded: ${version} is live`);
+    return { deploymentId: id, version, key, status: d.status, live: version };
+  }
+  const failedAt = (await deploy.lifecycle(id)).find((e) => e.status === "Failed");
+  const why = failedAt
+    ? `hook ${failedAt.name}${failedAt.scriptName ? ` (${failedAt.scriptName})` : ""} failed: ${failedAt.errorCode ?? ""}${failedAt.message ? ` ${failedAt.message}` : ""}${failedAt.logTail ? ` — log: ${lastLine(failedAt.logTail)}` : ""}`.trim()
+    : `${d.error?.code ?? d.status}: ${d.error?.message ?? "no details from CodeDeploy"}`;
+  ui.fail(`deployment ${id} ${d.status.toLowerCase()}: ${why}`);
+
+  const rollbackId = d.rollback?.rollbackDeploymentId ?? (await waitForRollbackId(deps, id, o));
+  if (rollbackId) {
+    ui.step(`CodeDeploy is rolling back automatically: ${rollbackId}`);
+    const r = await waitFor(deps, rollbackId, o);
+    const back = r.revision ? versionOfKey(t.appName, r.revision.key) : undefined;
+    if (r.status === "Succeeded") {
+      throw new DeployFailed(`deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; CodeDeploy rolled back (${rollbackId}): ${back ?? "the previous revision"} is live`, {
+        deploymentId: id,
+        version,
+        key,
+        status: d.status,
+        live: back,
+        rolledBackBy: rollbackId,
+      });
+    }
+    throw new DeployFailed(
+      `deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; the automatic rollback ${rollbackId} ${r.status.toLowerCase()} too: nothing known good is live; ` +
+        "redeploy a good version with `ec2-rollback app-rollback <version>`",
+      { deploymentId: id, version, key, status: d.status, rolledBackBy: rollbackId },
+    );
+  }
+  const live = liveKey(await deploy.recentDeployments(t.app, t.group, HISTORY));
+  const liveVersion = live ? versionOfKey(t.appName, live) : undefined;
+  throw new DeployFailed(
+    `deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; no automatic rollback ` +
+      (liveVersion ? `(the last good version, ${liveVersion}, may be partly replaced): put it back with \`ec2-rollback app-rollback ${liveVersion}\`` : "(no earlier revision was ever deployed): nothing is live"),
+    { deploymentId: id, version, key, status: d.status, live: undefined },
+  );
+}
+
+/** The failed deployment's outcome travels with the error, for --json. */
+export class DeployFailed extends UserError {
+  constructor(
+    message: string,
+    public readonly outcome: DeployOutcome,
+  ) {
+    super(message);
+    this.name = "DeployFailed";
+  }
+}
+
+const DONE = new Set(["Succeeded", "Failed", "Stopped"]);
+
+async function waitFor(deps: AppDeps, id: string, o: WaitOptions): Promise<DeploymentInfo> {
+  const { deploy, ui, clock } = deps;
+  const start = clock.now();
+  const seen = new Map<string, string>();
+  for (;;) {
+    if (o.signal?.aborted) throw new UserError(`stopped waiting (Ctrl-C); deployment ${id} goes on in CodeDeploy: see \`ec2-rollback revisions\``, 130);
+    const d = await deploy.getDeployment(id);
+    for (const e of await deploy.lifecycle(id)) {
+      if (seen.get(e.name) !== e.status && e.status !== "Pending") ui.succeed(`  ${e.name}: ${e.status}`);
+      seen.set(e.name, e.status);
+    }
+    if (DONE.has(d.status)) return d;
+    const elapsed = Math.round((clock.now() - start) / 1000);
+    if (clock.now() - start >= o.timeoutMs) throw new UserError(`deployment ${id} still ${d.status} after ${elapsed}s; it goes on in CodeDeploy: see \`ec2-rollback revisions\``);
+    ui.progress(`deployment ${id}: ${d.status} (${elapsed}s)`);
+    try {
+      await clock.sleep(o.pollMs, o.signal);
+    } catch (e) {
+      if (!(e instanceof InterruptedError)) throw e;
+    }
+  }
+}
+
+/** CodeDeploy fills rollbackInfo a moment after the failure; look a few times before concluding there is none. */
+async function waitForRollbackId(deps: AppDeps, id: string, o: WaitOptions): Promise<string | undefined> {
+  for (let i = 0; i < 3; i++) {
+    await deps.clock.sleep(o.pollMs, o.signal).catch(() => undefined);
+    const d = await deps.deploy.getDeployment(id);
+    if (d.rollback?.rollbackDeploymentId) return d.rollback.rollbackDeploymentId;
+  }
+  return undefined;
+}
+
+function lastLine(s: string): string {
+  return s.trim().split("\n").at(-1)?.trim() ?? "";
+}
+
+function bump(v: string): string {
+  const [maj, min, pat] = v.split(/[.-]/).map(Number);
+  return `${maj}.${min}.${pat + 1}`;
+}
+
+export function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+

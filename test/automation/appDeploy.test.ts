@@ -1,0 +1,271 @@
+import { expect } from "chai";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { mockClient } from "aws-sdk-client-mock";
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  BatchGetDeploymentsCommand,
+  CodeDeployClient,
+  CreateDeploymentCommand,
+  GetDeploymentCommand,
+  GetDeploymentTargetCommand,
+  ListDeploymentsCommand,
+  ListDeploymentTargetsCommand,
+  RegisterApplicationRevisionCommand,
+} from "@aws-sdk/client-codedeploy";
+import { CodeDeployService } from "../../automation/adapters/codeDeploy";
+import { S3Revisions } from "../../automation/adapters/s3Revisions";
+import { appRollback, DeployFailed, deployFolder, FILE_EXISTS, listRevisions } from "../../automation/core/appDeploy";
+import { FakeUi, world } from "../helpers/fakes";
+
+const BUCKET = "myapp-revisions-4f1e2d";
+const EXAMPLE = path.resolve(__dirname, "../../../examples/app");
+const notFound = () => Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
+const s3loc = (version: string) => ({ revisionType: "S3" as const, s3Location: { bucket: BUCKET, key: `myapp/${version}.zip`, bundleType: "zip" as const } });
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("app revisions through CodeDeploy", function () {
+  const s3 = mockClient(S3Client);
+  const cd = mockClient(CodeDeployClient);
+  const deps = (ui = new FakeUi()) => {
+    const w = world();
+    return { ...w, ui, store: new S3Revisions(new S3Client({ region: "eu-west-1" })), deploy: new CodeDeployService(new CodeDeployClient({ region: "eu-west-1" })) };
+  };
+  const wait = { wait: true, timeoutMs: 60 * 60_000, pollMs: 5000 };
+  const deployOpts = { dir: EXAMPLE, version: "1.1.0", fileExists: FILE_EXISTS.fail, includeNodeModules: false, yes: true, ...wait };
+  const noUploadNoDeploy = () => {
+    expect(s3.commandCalls(PutObjectCommand), "nothing uploaded").to.have.length(0);
+    expect(cd.commandCalls(CreateDeploymentCommand), "nothing deployed").to.have.length(0);
+  };
+
+  beforeEach(() => {
+    s3.reset();
+    cd.reset();
+    s3.on(HeadObjectCommand).rejects(notFound());
+    s3.on(PutObjectCommand).resolves({ ETag: '"etag-110"', VersionId: "v-110" });
+    cd.on(RegisterApplicationRevisionCommand).resolves({});
+    cd.on(CreateDeploymentCommand).resolves({ deploymentId: "d-110" });
+    cd.on(ListDeploymentTargetsCommand).resolves({ targetIds: ["i-0000000000000123a"] });
+    cd.on(GetDeploymentTargetCommand).resolves({
+      deploymentTarget: {
+        instanceTarget: {
+          lifecycleEvents: [
+            { lifecycleEventName: "BeforeInstall", status: "Succeeded" },
+            { lifecycleEventName: "ApplicationStart", status: "Succeeded" },
+            { lifecycleEventName: "ValidateService", status: "Succeeded" },
+          ],
+        },
+      },
+    });
+    cd.on(GetDeploymentCommand, { deploymentId: "d-110" })
+      .resolvesOnce({ deploymentInfo: { deploymentId: "d-110", status: "InProgress" } })
+      .resolves({ deploymentInfo: { deploymentId: "d-110", status: "Succeeded", revision: s3loc("1.1.0") } });
+    cd.on(ListDeploymentsCommand).resolves({ deployments: [] });
+  });
+
+  describe("deploy", function () {
+    it("uploads <appName>/<version>.zip once with its sha256, registers it, deploys and follows it", async () => {
+      const d = deps();
+      const r = await deployFolder(d, deployOpts);
+
+      const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+      expect(put).to.deep.include({ Bucket: BUCKET, Key: "myapp/1.1.0.zip", ContentType: "application/zip", IfNoneMatch: "*" });
+      const body = put.Body as Buffer;
+      expect(put.ChecksumSHA256).to.equal(crypto.createHash("sha256").update(body).digest("base64"));
+      expect(put.Metadata).to.deep.include({ version: "1.1.0", sha256: r.sha256, "uploaded-by": "arn:aws:iam::111122223333:user/alice" });
+
+      const reg = cd.commandCalls(RegisterApplicationRevisionCommand)[0].args[0].input;
+      expect(reg.applicationName).to.equal("myapp-dev");
+      expect(reg.revision).to.deep.equal({
+        revisionType: "S3",
+        s3Location: { bucket: BUCKET, key: "myapp/1.1.0.zip", bundleType: "zip", eTag: '"etag-110"', version: "v-110" },
+      });
+      expect(reg.description).to.match(/^myapp 1\.1\.0, uploaded 2026-11-24T10:00:00\.000Z by arn:aws:iam::111122223333:user\/alice$/);
+
+      const create = cd.commandCalls(CreateDeploymentCommand)[0].args[0].input;
+      expect(create).to.deep.include({ applicationName: "myapp-dev", deploymentGroupName: "myapp-dev", fileExistsBehavior: "DISALLOW" });
+      expect(create.revision).to.deep.equal(reg.revision);
+      expect(r).to.deep.include({ deploymentId: "d-110", status: "Succeeded", live: "1.1.0", key: "myapp/1.1.0.zip", generatedAppspec: true, fileCount: 6 });
+      expect(d.ui.lines).to.include("ok   ValidateService: Succeeded");
+      expect(d.ui.lines).to.include("progress deployment d-110: InProgress (0s)");
+      expect(d.ui.lines.some((l) => /^ok bundled 6 files, [\d.]+ KiB, sha256 [0-9a-f]{12}…$/.test(l))).to.equal(true);
+    });
+
+    it("maps --file-exists fail/overwrite/retain to DISALLOW/OVERWRITE/RETAIN", async () => {
+      for (const [flag, api] of [["fail", "DISALLOW"], ["overwrite", "OVERWRITE"], ["retain", "RETAIN"]]) {
+        cd.resetHistory();
+        await deployFolder(deps(), { ...deployOpts, fileExists: FILE_EXISTS[flag] });
+        expect(cd.commandCalls(CreateDeploymentCommand)[0].args[0].input.fileExistsBehavior, flag).to.equal(api);
+      }
+    });
+
+    it("with --no-wait, prints the deployment and does not follow it", async () => {
+      const r = await deployFolder(deps(), { ...deployOpts, wait: false });
+      expect(r).to.deep.include({ deploymentId: "d-110", status: "Created" });
+      expect(cd.commandCalls(GetDeploymentCommand)).to.have.length(0);
+    });
+
+    it("refuses, uploading and deploying nothing: an existing version, a bad version, a missing folder, a broken appspec, no --yes", async () => {
+      const broken = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-broken-"));
+      fs.writeFileSync(path.join(broken, "appspec.yml"), "version: 0.0\nos: windows\nhooks:\n  AfterStart:\n    - location: x.sh\n");
+      const cases: [Partial<typeof deployOpts>, string, (() => void)?][] = [
+        [{}, "myapp/1.1.0.zip is already in myapp-revisions-4f1e2d: a version is uploaded once and never replaced; bump the version (e.g. 1.1.1)", () =>
+          s3.on(HeadObjectCommand).resolves({ ContentLength: 10, LastModified: new Date() })],
+        [{ version: "1.1" }, '--version "1.1" is not a semantic version'],
+        [{ dir: "/nonexistent/app" }, "/nonexistent/app is not a folder"],
+        [{ dir: broken }, 'appspec.yml has 2 problems; fix and deploy again: line 2: os must be linux (this instance runs Linux), not "windows"; line 4: unknown hook "AfterStart"'],
+        [{ yes: false }, "refusing to deploy without confirmation: no terminal to ask; pass --yes"],
+      ];
+      for (const [opts, message, arrange] of cases) {
+        s3.resetHistory();
+        cd.resetHistory();
+        arrange?.();
+        const e = await failure(deployFolder(deps(), { ...deployOpts, ...opts }));
+        expect(e.message, message).to.include(message);
+        noUploadNoDeploy();
+        s3.on(HeadObjectCommand).rejects(notFound());
+      }
+    });
+
+    it("when S3 finds the key already written (a race), says so and deploys nothing", async () => {
+      s3.on(PutObjectCommand).rejects(Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }));
+      const e = await failure(deployFolder(deps(), deployOpts));
+      expect(e.message).to.equal("myapp/1.1.0.zip appeared in myapp-revisions-4f1e2d while bundling (another deploy?); bump the version");
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+    });
+
+    it("on failure names the hook and CodeDeploy's message, follows the automatic rollback and says what is live", async () => {
+      cd.on(GetDeploymentCommand, { deploymentId: "d-110" }).resolves({
+        deploymentInfo: {
+          deploymentId: "d-110",
+          status: "Failed",
+          revision: s3loc("1.1.0"),
+          errorInformation: { code: "HEALTH_CONSTRAINTS", message: "Script at specified location: scripts/validate.sh run as user root failed with exit code 1" },
+          rollbackInfo: { rollbackDeploymentId: "d-ROLLBACK" },
+        },
+      });
+      cd.on(GetDeploymentCommand, { deploymentId: "d-ROLLBACK" })
+        .resolvesOnce({ deploymentInfo: { deploymentId: "d-ROLLBACK", status: "InProgress" } })
+        .resolves({ deploymentInfo: { deploymentId: "d-ROLLBACK", status: "Succeeded", revision: s3loc("1.0.0") } });
+      cd.on(GetDeploymentTargetCommand).resolves({
+        deploymentTarget: {
+          instanceTarget: {
+            lifecycleEvents: [
+              { lifecycleEventName: "ApplicationStart", status: "Succeeded" },
+              {
+                lifecycleEventName: "ValidateService",
+                status: "Failed",
+                diagnostics: { errorCode: "ScriptFailed", scriptName: "scripts/validate.sh", message: "Script at specified location: scripts/validate.sh run as user root failed with exit code 1", logTail: "[stderr]the app did not answer /health with 2xx within 60 s\n" },
+              },
+            ],
+          },
+        },
+      });
+      const e = (await failure(deployFolder(deps(), deployOpts))) as DeployFailed;
+      expect(e).to.be.instanceOf(DeployFailed);
+      expect(e.message).to.equal(
+        "deployment d-110 of 1.1.0 failed: hook ValidateService (scripts/validate.sh) failed: ScriptFailed Script at specified location: scripts/validate.sh run as user root failed with exit code 1 " +
+          "— log: [stderr]the app did not answer /health with 2xx within 60 s; CodeDeploy rolled back (d-ROLLBACK): 1.0.0 is live",
+      );
+      expect(e.outcome).to.deep.include({ deploymentId: "d-110", status: "Failed", live: "1.0.0", rolledBackBy: "d-ROLLBACK" });
+      expect(cd.commandCalls(GetDeploymentCommand).filter((c) => c.args[0].input.deploymentId === "d-ROLLBACK")).to.have.length(2);
+    });
+
+    it("when the automatic rollback fails too, says nothing known good is live and how to fix it", async () => {
+      cd.on(GetDeploymentCommand, { deploymentId: "d-110" }).resolves({
+        deploymentInfo: { deploymentId: "d-110", status: "Failed", errorInformation: { code: "ALARM_ACTIVE", message: "alarm myapp-dev-app-health" }, rollbackInfo: { rollbackDeploymentId: "d-RB" } },
+      });
+      cd.on(GetDeploymentCommand, { deploymentId: "d-RB" }).resolves({ deploymentInfo: { deploymentId: "d-RB", status: "Failed" } });
+      cd.on(GetDeploymentTargetCommand).resolves({ deploymentTarget: { instanceTarget: { lifecycleEvents: [] } } });
+      const e = await failure(deployFolder(deps(), deployOpts));
+      expect(e.message).to.equal(
+        "deployment d-110 of 1.1.0 failed: ALARM_ACTIVE: alarm myapp-dev-app-health; the automatic rollback d-RB failed too: nothing known good is live; redeploy a good version with `ec2-rollback app-rollback <version>`",
+      );
+    });
+
+    it("a first deployment that fails with nothing to roll back to says nothing is live", async () => {
+      cd.on(GetDeploymentCommand, { deploymentId: "d-110" }).resolves({ deploymentInfo: { deploymentId: "d-110", status: "Failed", errorInformation: { code: "HEALTH_CONSTRAINTS", message: "too few healthy instances" } } });
+      cd.on(GetDeploymentTargetCommand).resolves({ deploymentTarget: { instanceTarget: { lifecycleEvents: [] } } });
+      const e = await failure(deployFolder(deps(), deployOpts));
+      expect(e.message).to.include("no automatic rollback (no earlier revision was ever deployed): nothing is live");
+    });
+  });
+
+  describe("revisions and app-rollback", function () {
+    const at = (m: number) => new Date(Date.UTC(2026, 10, 20, 0, m));
+    beforeEach(() => {
+      s3.on(ListObjectsV2Command).resolves({
+        Contents: [
+          { Key: "myapp/1.0.0.zip", Size: 2048, LastModified: at(1) },
+          { Key: "myapp/1.1.0.zip", Size: 4096, LastModified: at(2) },
+          { Key: "myapp/1.2.0.zip", Size: 4096, LastModified: at(3) },
+          { Key: "myapp/notes.txt", Size: 1, LastModified: at(4) },
+        ],
+      });
+      cd.on(ListDeploymentsCommand).resolves({ deployments: ["d-1", "d-2", "d-3", "d-4"] });
+      cd.on(BatchGetDeploymentsCommand).resolves({
+        deploymentsInfo: [
+          { deploymentId: "d-1", status: "Succeeded", revision: s3loc("1.0.0"), createTime: at(10), completeTime: at(11) },
+          { deploymentId: "d-2", status: "Succeeded", revision: s3loc("1.1.0"), createTime: at(20), completeTime: at(21) },
+          { deploymentId: "d-3", status: "Failed", revision: s3loc("1.2.0"), createTime: at(30), completeTime: at(31), rollbackInfo: { rollbackDeploymentId: "d-4" } },
+          { deploymentId: "d-4", status: "Succeeded", revision: s3loc("1.1.0"), createTime: at(32), completeTime: at(33) },
+        ],
+      });
+      s3.on(HeadObjectCommand).callsFake((input) =>
+        input.Key === "myapp/9.9.9.zip" ? Promise.reject(notFound()) : Promise.resolve({ ContentLength: 1, ETag: `"e-${input.Key}"`, VersionId: `v-${input.Key}` }),
+      );
+    });
+
+    it("revisions: newest first, with size, last deployment status, and the live one", async () => {
+      const r = await listRevisions(deps());
+      expect(r.map((x) => [x.version, x.status, x.live, x.size])).to.deep.equal([
+        ["1.2.0", "Failed", false, 4096],
+        ["1.1.0", "Succeeded", true, 4096],
+        ["1.0.0", "Succeeded", false, 2048],
+      ]);
+      expect(r[1]).to.deep.include({ key: "myapp/1.1.0.zip", uploadedAt: "2026-11-20T00:02:00.000Z" });
+    });
+
+    it("app-rollback with no version redeploys the most recent successful revision that is not live", async () => {
+      cd.on(CreateDeploymentCommand).resolves({ deploymentId: "d-5" });
+      cd.on(GetDeploymentCommand, { deploymentId: "d-5" }).resolves({ deploymentInfo: { deploymentId: "d-5", status: "Succeeded", revision: s3loc("1.0.0") } });
+      const r = await appRollback(deps(), { yes: true, fileExists: "DISALLOW", ...wait });
+      const create = cd.commandCalls(CreateDeploymentCommand)[0].args[0].input;
+      expect(create.revision!.s3Location).to.deep.include({ key: "myapp/1.0.0.zip", eTag: '"e-myapp/1.0.0.zip"', version: "v-myapp/1.0.0.zip" });
+      expect(create.description).to.match(/^app-rollback 1\.1\.0 -> 1\.0\.0 by arn:aws:iam::111122223333:user\/alice/);
+      expect(r).to.deep.include({ version: "1.0.0", from: "1.1.0", live: "1.0.0", status: "Succeeded" });
+    });
+
+    it("app-rollback to a named version; unknown version deploys nothing; the live one is a no-op", async () => {
+      cd.on(CreateDeploymentCommand).resolves({ deploymentId: "d-6" });
+      cd.on(GetDeploymentCommand, { deploymentId: "d-6" }).resolves({ deploymentInfo: { deploymentId: "d-6", status: "Succeeded" } });
+      await appRollback(deps(), { version: "1.2.0", yes: true, fileExists: "OVERWRITE", ...wait });
+      expect(cd.commandCalls(CreateDeploymentCommand)[0].args[0].input).to.deep.include({ fileExistsBehavior: "OVERWRITE" });
+
+      cd.resetHistory();
+      const e = await failure(appRollback(deps(), { version: "9.9.9", yes: true, fileExists: "DISALLOW", ...wait }));
+      expect(e.message).to.equal("revision 9.9.9 of myapp is not in myapp-revisions-4f1e2d; known: 1.0.0, 1.1.0, 1.2.0");
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+
+      const noop = await appRollback(deps(), { version: "1.1.0", yes: true, fileExists: "DISALLOW", ...wait });
+      expect(noop.status).to.equal("no-op");
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+    });
+
+    it("app-rollback refuses without a terminal unless --yes", async () => {
+      const e = await failure(appRollback(deps(), { yes: false, fileExists: "DISALLOW", ...wait }));
+      expect(e.message).to.equal("refusing to redeploy without confirmation: no terminal to ask; pass --yes");
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+    });
+  });
+});

@@ -2,6 +2,8 @@
 // the SDK's standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID…, AWS_ENDPOINT_URL, SSO, instance roles).
 import {
   CreateImageCommand,
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -141,5 +143,13 @@ export class Ec2Cloud implements CloudPort {
       );
       return r.ImageId!;
     });
+  }
+
+  async deregisterImage(id: string): Promise<void> {
+    await aws(() => this.ec2.send(new DeregisterImageCommand({ ImageId: id })));
+  }
+
+  async deleteSnapshot(id: string): Promise<void> {
+    await aws(() => this.ec2.send(new DeleteSnapshotCommand({ SnapshotId: id })));
   }
 }

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "../core/errors";
-import { CONFIG, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
+import { BackupPort, CONFIG, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
 export interface GlobalOptions {
   stack: string;
@@ -55,4 +55,11 @@ export async function openAppServices(ctx: CommandContext): Promise<{ store: Rev
     store: new S3Revisions(new S3Client({ region: ctx.region })),
     deploy: new CodeDeployService(new CodeDeployClient({ region: ctx.region })),
   };
+}
+
+/** The AWS Backup adapter, in the stack's region. */
+export async function openBackup(ctx: CommandContext): Promise<BackupPort> {
+  const { BackupClient } = await import("@aws-sdk/client-backup");
+  const { AwsBackup } = await import("../adapters/awsBackup");
+  return new AwsBackup(new BackupClient({ region: ctx.region }));
 }

@@ -1,6 +1,7 @@
 // Human-readable results (stdout). `--json` prints the same objects as JSON instead.
 import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeploy";
 import type { CheckpointResult } from "../core/checkpoint";
+import type { PruneResult } from "../core/prune";
 import type { RollbackResult } from "../core/rollback";
 import type { StatusReport } from "../core/status";
 import type { RollbackPoint } from "../core/versions";
@@ -27,8 +28,18 @@ export function formatStatus(s: StatusReport): string {
 export function formatVersions(points: RollbackPoint[]): string {
   if (!points.length) return "no rollback points yet: make one with `ec2-rollback checkpoint <version>`";
   return table([
-    ["", "VERSION", "NAME", "AMI", "CREATED", "STATE", "SOURCE", "SIZE"],
-    ...points.map((p) => [p.current ? "*" : "", p.version, p.name, p.amiId, p.createdAt.replace(/\.\d+Z$/, "Z"), p.state, p.source, `${p.sizeGiB} GiB`]),
+    ["", "VERSION", "NAME", "AMI", "CREATED", "STATE", "SOURCE", "SIZE", "EXPIRES"],
+    ...points.map((p) => [
+      p.current ? "*" : "",
+      p.version,
+      p.name,
+      p.amiId,
+      p.createdAt.replace(/\.\d+Z$/, "Z"),
+      p.state,
+      p.source,
+      `${p.sizeGiB} GiB`,
+      p.expiresAt ? p.expiresAt.slice(0, 10) : "-",
+    ]),
   ]);
 }
 
@@ -64,4 +75,14 @@ export function formatRevisions(rs: RevisionInfo[]): string {
     ["", "VERSION", "UPLOADED", "SIZE", "LAST DEPLOYMENT", "KEY"],
     ...rs.map((r) => [r.live ? "*" : "", r.version, r.uploadedAt.replace(/\.\d+Z$/, "Z"), kib(r.size), r.status, r.key]),
   ]);
+}
+
+export function formatPrune(r: PruneResult): string {
+  if (!r.removed.length) return `nothing to remove (${r.kept.length} checkpoint(s) kept)`;
+  const verb = r.dryRun ? "would remove" : "removed";
+  return [
+    `${verb} ${r.removed.length} checkpoint(s), up to ${r.freedGiB} GiB of snapshots:`,
+    ...r.removed.map((x) => `  ${x.name} ${x.amiId} (${x.createdAt.slice(0, 10)})`),
+    ...r.kept.map((k) => `  kept ${k.name}: ${k.why}`),
+  ].join("\n");
 }

@@ -53,13 +53,15 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
 
   program
     .command("versions")
-    .description("rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>); * = pinned now")
+    .description("rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>) and AWS Backup recovery points; * = pinned now")
     .action(
       action(async (g) => {
-        const { openContext } = await import("./context");
+        const { openContext, openBackup } = await import("./context");
         const { listVersions } = await import("../core/versions");
         const { formatVersions } = await import("./format");
-        const r = await listVersions(await openContext(g));
+        const { createUi } = await import("./ui");
+        const ctx = await openContext(g);
+        const r = await listVersions({ ...ctx, backup: await openBackup(ctx), ui: createUi(g) });
         emit(g, r, formatVersions(r));
       }),
     );
@@ -94,7 +96,11 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
 
   program
     .command("rollback")
-    .argument("[version]", "1.2.2, v1.2.2, <appName>-v1.2.2 or ami-…; default: the version pinned before the current one")
+    .argument(
+      "[version]",
+      "1.2.2, v1.2.2, <appName>-v1.2.2, ami-…, backup:latest or backup:<UTC date[Thh:mm]> (a date alone = the end of that day); " +
+        "default: the version pinned before the current one",
+    )
     .description("pin the machine to another AMI version, run `up`, verify, and on failure put the previous version back")
     .option("--preview", "show what the update would change; change nothing", false)
     .option("--no-revert", "on failure, leave the target pinned instead of reverting")
@@ -109,16 +115,17 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
           o: { preview: boolean; revert: boolean; healthUrl?: string; healthCheck: boolean; verifyTimeout: string },
         ) => {
           const verifyTimeoutMs = minutes(o.verifyTimeout, "--verify-timeout") * MINUTE;
-          const { openContext } = await import("./context");
+          const { openContext, openBackup } = await import("./context");
           const { rollback } = await import("../core/rollback");
           const { formatRollback } = await import("./format");
           const { createUi } = await import("./ui");
           const { systemClock, fetchProbe } = await import("../adapters/system");
           const ctx = await openContext(g);
+          const backup = await openBackup(ctx);
           const healthUrl = o.healthCheck ? (o.healthUrl ?? (await configuredHealthUrl(ctx.stack))) : undefined;
           const r = await withInterrupt(io, (signal) =>
             rollback(
-              { ...ctx, ui: createUi(g), clock: systemClock, http: fetchProbe },
+              { ...ctx, ui: createUi(g), clock: systemClock, http: fetchProbe, backup },
               { target: version, yes: g.yes, revert: o.revert, preview: o.preview, healthUrl, verifyTimeoutMs, pollMs: 10_000, signal },
             ),
           );
@@ -189,6 +196,48 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
       }),
     );
 
+  program
+    .command("backup")
+    .description("take an AWS Backup recovery point of the instance now (an AMI of the whole machine) and wait for it")
+    .option("--note <why>", "why: kept as the recovery point's Reason tag")
+    .option("--no-wait", "print the job id and exit instead of waiting")
+    .option("--timeout <minutes>", "how long to wait for the job", "180")
+    .action(
+      action(async (g, o: { note?: string; wait: boolean; timeout: string }) => {
+        const timeoutMs = minutes(o.timeout, "--timeout") * MINUTE;
+        const { openContext, openBackup } = await import("./context");
+        const { backupNow } = await import("../core/backup");
+        const { createUi } = await import("./ui");
+        const { systemClock } = await import("../adapters/system");
+        const ctx = await openContext(g);
+        const backup = await openBackup(ctx);
+        const r = await withInterrupt(io, (signal) =>
+          backupNow({ ...ctx, backup, ui: createUi(g), clock: systemClock }, { note: o.note, wait: o.wait, timeoutMs, pollMs: 15_000, signal }),
+        );
+        emit(g, r, r.amiId ? `recovery point ${r.recoveryPointArn} (AMI ${r.amiId}, ${r.seconds}s); roll back to it with \`ec2-rollback rollback ${r.amiId}\`` : `backup job ${r.jobId} started`);
+      }),
+    );
+
+  program
+    .command("prune")
+    .description("deregister old checkpoint AMIs and delete their snapshots; never the pinned one, the one before it, or a recovery point")
+    .option("--keep <n>", "keep this many newest checkpoints")
+    .option("--older-than <days>", "remove only checkpoints older than this")
+    .option("--dry-run", "list what would be removed; remove nothing", false)
+    .action(
+      action(async (g, o: { keep?: string; olderThan?: string; dryRun: boolean }) => {
+        const keep = o.keep === undefined ? undefined : count(o.keep, "--keep", 0);
+        const olderThanDays = o.olderThan === undefined ? undefined : count(o.olderThan, "--older-than", 1);
+        const { openContext } = await import("./context");
+        const { prune } = await import("../core/prune");
+        const { formatPrune } = await import("./format");
+        const { createUi } = await import("./ui");
+        const { systemClock } = await import("../adapters/system");
+        const r = await prune({ ...(await openContext(g)), ui: createUi(g), clock: systemClock }, { keep, olderThanDays, yes: g.yes, dryRun: o.dryRun });
+        emit(g, r, formatPrune(r));
+      }),
+    );
+
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {
@@ -203,6 +252,11 @@ async function appDeps(g: GlobalOptions) {
   const { systemClock } = await import("../adapters/system");
   const ctx = await openContext(g);
   return { ...ctx, ...(await openAppServices(ctx)), ui: createUi(g), clock: systemClock };
+}
+
+function count(v: string, flag: string, min: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UserError(`${flag} "${v}" must be a whole number of at least ${min}`, 2);
+  return Number(v);
 }
 
 function minutes(v: string, flag: string): number {

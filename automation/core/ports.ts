@@ -108,6 +108,8 @@ export interface CloudPort {
   describeInstance(id: string): Promise<InstanceHealth | undefined>;
   describeAddress(allocationId: string): Promise<AddressInfo | undefined>;
   createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }): Promise<string>;
+  deregisterImage(id: string): Promise<void>;
+  deleteSnapshot(id: string): Promise<void>;
 }
 
 export interface HttpProbe {
@@ -188,4 +190,34 @@ export interface DeployPort {
   lifecycle(id: string): Promise<LifecycleEvent[]>;
   /** The group's deployments, newest first (at most `max`). */
   recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
+}
+
+// ── Data layer (AWS Backup) ─────────────────────────────────────────────────────────────────────
+
+export interface RecoveryPoint {
+  arn: string;
+  /** For EC2 the recovery point is an AMI: its id. */
+  amiId?: string;
+  /** CREATING | COMPLETED | PARTIAL | DELETING | EXPIRED | … */
+  status: string;
+  createdAt: Date;
+  expiresAt?: Date;
+  /** The instance it was taken of (it may have been replaced since). */
+  resourceArn?: string;
+  sizeBytes?: number;
+}
+
+export interface BackupJob {
+  /** CREATED | PENDING | RUNNING | ABORTING | ABORTED | COMPLETED | FAILED | EXPIRED | PARTIAL */
+  state: string;
+  percentDone?: string;
+  statusMessage?: string;
+  recoveryPointArn?: string;
+}
+
+export interface BackupPort {
+  startBackup(o: { vault: string; resourceArn: string; roleArn: string; deleteAfterDays: number; tags: Record<string, string> }): Promise<string>;
+  describeJob(jobId: string): Promise<BackupJob>;
+  /** Every EC2 recovery point in the vault, whatever instance it was taken of. */
+  listEc2RecoveryPoints(vault: string): Promise<RecoveryPoint[]>;
 }

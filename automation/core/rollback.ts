@@ -1,6 +1,6 @@
 // Machine rollback (shared/design.md "Rollback of the machine, step by step").
 import { InterruptedError, messageOf, StackLockedError, UserError } from "./errors";
-import { Clock, CloudPort, CONFIG, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
+import { BackupPort, Clock, CloudPort, CONFIG, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
 import { parseTarget, previousPin, ResolvedTarget, resolveTarget } from "./target";
 import { verifyMachine } from "./verify";
 
@@ -10,6 +10,8 @@ export interface RollbackDeps {
   ui: Ui;
   clock: Clock;
   http?: HttpProbe;
+  /** For `backup:…` targets. */
+  backup?: BackupPort;
 }
 
 export interface RollbackOptions {
@@ -74,6 +76,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     region,
     account: identity.account,
     instanceType: config[CONFIG.instanceType] || "t3.micro",
+    backup: deps.backup,
+    vault: outputs.backupVaultName,
   });
   const from = { pin: current, amiId: outputs.amiId };
   const to = { pin: target.pin, amiId: target.image.id };

@@ -1,18 +1,27 @@
 // Which machine version a rollback goes to: parse what the user typed, find the AMI, check it fits.
 import { amiName, compareSemver, isAmiId, isSemver, versionOfAmiName } from "../../components/naming";
+import { parseBackupWhen, pickRecoveryPoint, readRecoveryPoints } from "./backup";
 import { UserError } from "./errors";
-import { CloudPort, MachineImage, UpdateRecord } from "./ports";
+import { BackupPort, CloudPort, MachineImage, UpdateRecord } from "./ports";
 
-export type TargetSpec = { kind: "version"; version: string; name: string } | { kind: "ami"; id: string };
+export type TargetSpec =
+  | { kind: "version"; version: string; name: string }
+  | { kind: "ami"; id: string }
+  | { kind: "backup"; raw: string; when: Date | "latest" };
 
-/** `1.2.2`, `v1.2.2`, `myapp-v1.2.2` or `ami-…`. */
+/** `1.2.2`, `v1.2.2`, `myapp-v1.2.2`, `ami-…`, `backup:latest` or `backup:<UTC date[Thh:mm[:ss]]>`. */
 export function parseTarget(raw: string, appName: string): TargetSpec {
   const t = raw.trim();
   if (isAmiId(t)) return { kind: "ami", id: t };
+  if (t.startsWith("backup:")) {
+    const when = parseBackupWhen(t);
+    if (when) return { kind: "backup", raw: t, when };
+    throw new UserError(`"${raw}" is not a backup point: give backup:latest, backup:2026-11-20 (end of that UTC day) or backup:2026-11-20T05:30Z`, 2);
+  }
   const version = versionOfAmiName(appName, t) ?? (isSemver(t.replace(/^v/, "")) ? t.replace(/^v/, "") : undefined);
   if (version) return { kind: "version", version, name: amiName(appName, version) };
   throw new UserError(
-    `"${raw}" is not a version of ${appName}: give 1.2.2, v1.2.2, ${appName}-v1.2.2 or an AMI id (ami-…); list them with \`ec2-rollback versions\``,
+    `"${raw}" is not a version of ${appName}: give 1.2.2, v1.2.2, ${appName}-v1.2.2, an AMI id (ami-…) or backup:latest; list them with \`ec2-rollback versions\``,
     2,
   );
 }
@@ -60,9 +69,25 @@ export interface ResolvedTarget {
 export async function resolveTarget(
   cloud: CloudPort,
   spec: TargetSpec,
-  ctx: { appName: string; region: string; account: string; instanceType: string },
+  ctx: { appName: string; region: string; account: string; instanceType: string; backup?: BackupPort; vault?: string },
 ): Promise<ResolvedTarget> {
   let image: MachineImage | undefined;
+  let label: string = spec.kind === "version" ? spec.name : spec.kind === "ami" ? spec.id : spec.raw;
+  if (spec.kind === "backup") {
+    // A recovery point is an AMI: from here on it is checked and pinned like any AMI id.
+    if (!ctx.backup || !ctx.vault) throw new UserError("the stack has no backupVaultName output; run `pulumi up` first");
+    const points = await readRecoveryPoints(ctx.backup, ctx.vault);
+    const point = pickRecoveryPoint(points, spec.when);
+    if (!point) {
+      const when = spec.when === "latest" ? "" : ` at or before ${spec.when.toISOString()}`;
+      const pending = points.filter((p) => p.status !== "COMPLETED").length;
+      throw new UserError(
+        `no completed recovery point in vault ${ctx.vault}${when}${pending ? ` (${pending} not completed)` : ""}; list them with \`ec2-rollback versions\`, or make one with \`ec2-rollback backup\``,
+      );
+    }
+    label = `${spec.raw} (${point.createdAt.toISOString()})`;
+    spec = { kind: "ami", id: point.amiId! };
+  }
   if (spec.kind === "version") {
     image = await cloud.findOwnImageByName(spec.name);
     if (!image) {
@@ -84,7 +109,6 @@ export async function resolveTarget(
       );
     }
   }
-  const label = spec.kind === "version" ? spec.name : spec.id;
   if (image.state !== "available") {
     throw new UserError(`AMI ${label} (${image.id}) is ${image.state}, not available${image.stateReason ? ` (${image.stateReason})` : ""}; wait for it or pick another version`);
   }

@@ -1,24 +1,36 @@
-// Rollback points of the machine: this app's checkpoint AMIs, newest first.
+// Rollback points of the machine, newest first: this app's checkpoint AMIs and the vault's recovery points.
 import { compareSemver, versionOfAmiName } from "../../components/naming";
-import { CloudPort, CONFIG, StackPort } from "./ports";
+import { readRecoveryPoints } from "./backup";
+import { BackupPort, CloudPort, CONFIG, StackPort, Ui } from "./ports";
 
 export interface RollbackPoint {
+  /** `1.2.3` for a checkpoint; `backup:<creation time>` for a recovery point (either is a `rollback` target). */
   version: string;
   name: string;
   amiId: string;
   createdAt: string;
+  /** available/pending/… for a checkpoint; COMPLETED/CREATING/… for a recovery point. */
   state: string;
   source: "checkpoint" | "backup";
   /** Pinned now. */
   current: boolean;
   sizeGiB: number;
+  /** Recovery points only: when AWS Backup deletes it. */
+  expiresAt?: string;
+  recoveryPointArn?: string;
 }
 
-export async function listVersions(deps: { stack: StackPort; cloud: CloudPort }): Promise<RollbackPoint[]> {
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; backup?: BackupPort; ui?: Ui }): Promise<RollbackPoint[]> {
   const [config, outputs] = await Promise.all([deps.stack.config(), deps.stack.outputs()]);
   const appName = config[CONFIG.appName] || "myapp";
   const pin = config[CONFIG.amiVersion];
-  const images = await deps.cloud.listOwnImages(`${appName}-v`);
+  const isCurrent = (id: string, name?: string) => name === pin || id === pin || id === outputs.amiId;
+  const [images, recoveryPoints] = await Promise.all([
+    deps.cloud.listOwnImages(`${appName}-v`),
+    readRecoveryPoints(deps.backup, outputs.backupVaultName, deps.ui),
+  ]);
   const points: RollbackPoint[] = [];
   for (const i of images) {
     const version = versionOfAmiName(appName, i.name);
@@ -30,9 +42,26 @@ export async function listVersions(deps: { stack: StackPort; cloud: CloudPort })
       createdAt: i.createdAt.toISOString(),
       state: i.state,
       source: "checkpoint",
-      current: i.name === pin || i.id === pin || i.id === outputs.amiId,
+      current: isCurrent(i.id, i.name),
       sizeGiB: i.snapshots.reduce((n, s) => n + s.sizeGiB, 0),
     });
   }
-  return points.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || compareSemver(b.version, a.version));
+  for (const r of recoveryPoints) {
+    if (!r.amiId) continue;
+    points.push({
+      version: `backup:${iso(r.createdAt)}`,
+      name: `AWS Backup ${iso(r.createdAt)}`,
+      amiId: r.amiId,
+      createdAt: r.createdAt.toISOString(),
+      state: r.status,
+      source: "backup",
+      current: isCurrent(r.amiId),
+      sizeGiB: Math.round(((r.sizeBytes ?? 0) / 1024 ** 3) * 10) / 10,
+      expiresAt: r.expiresAt?.toISOString(),
+      recoveryPointArn: r.arn,
+    });
+  }
+  return points.sort(
+    (a, b) => b.createdAt.localeCompare(a.createdAt) || (a.source === "checkpoint" && b.source === "checkpoint" ? compareSemver(b.version, a.version) : 0),
+  );
 }

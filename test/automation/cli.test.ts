@@ -33,7 +33,7 @@ describe("ec2-rollback CLI (spawned)", function () {
   it("--help lists every command and answers fast", async () => {
     const r = await cli(["--help"]);
     expect(r.code).to.equal(0);
-    for (const c of ["status", "versions", "checkpoint", "rollback", "deploy", "revisions", "app-rollback"]) expect(r.stdout).to.match(new RegExp(`^  ${c}\\b`, "m"));
+    for (const c of ["status", "versions", "checkpoint", "rollback", "deploy", "revisions", "app-rollback", "backup", "prune"]) expect(r.stdout).to.match(new RegExp(`^  ${c}\\b`, "m"));
     expect(r.stderr).to.equal("");
     expect(r.ms).to.be.below(2000);
   });
@@ -102,6 +102,17 @@ describe("ec2-rollback CLI (spawned)", function () {
       ]);
       expect(v[0].createdAt).to.equal("2026-11-20T00:00:00.000Z");
       expect(aws.actions).to.include.members(["GetCallerIdentity", "DescribeImages"]);
+    });
+
+    it("versions still lists the checkpoints when AWS Backup refuses, and says so on stderr", async () => {
+      stub.setState({ ...stubState(), outputs: { ...stubState().outputs, backupVaultName: "myapp-dev" } });
+      const r = await cli(["versions", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(0);
+      expect(aws.actions).to.include("ListRecoveryPointsByBackupVault");
+      expect(r.stdout).to.match(/^\*\s+1\.2\.3\s+myapp-v1\.2\.3\s+ami-0000000000000123a/m);
+      expect(r.stdout).to.match(/^\s+1\.2\.2\s+myapp-v1\.2\.2/m);
+      expect(r.stderr).to.include("could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault");
+      expect(r.stderr).to.include("listing checkpoints only");
     });
 
     it("rollback without a terminal and without --yes refuses, exit 2, nothing set", async () => {

@@ -44,6 +44,14 @@ function answer(params: URLSearchParams): string {
 export async function startFakeAws(): Promise<FakeAws> {
   const actions: string[] = [];
   const server = http.createServer((req, res) => {
+    if (req.url?.startsWith("/backup-vaults/")) {
+      // AWS Backup (REST-JSON): this caller may not read the vault.
+      actions.push("ListRecoveryPointsByBackupVault");
+      res
+        .writeHead(403, { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" })
+        .end(JSON.stringify({ Message: "User is not authorized to perform: backup:ListRecoveryPointsByBackupVault" }));
+      return;
+    }
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {

@@ -219,6 +219,15 @@ export class FakeCloud implements CloudPort {
   async describeAddress() {
     return this.address;
   }
+  deregistered: string[] = [];
+  deletedSnapshots: string[] = [];
+  async deregisterImage(id: string) {
+    this.deregistered.push(id);
+    this.images = this.images.filter((i) => i.id !== id);
+  }
+  async deleteSnapshot(id: string) {
+    this.deletedSnapshots.push(id);
+  }
   async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }) {
     this.created.push(o);
     const id = `ami-0000000000000${String(this.created.length).padStart(3, "0")}b`;

@@ -1,0 +1,208 @@
+import { expect } from "chai";
+import { mockClient } from "aws-sdk-client-mock";
+import { BackupClient, DescribeBackupJobCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand } from "@aws-sdk/client-backup";
+import { AwsBackup } from "../../automation/adapters/awsBackup";
+import { backupNow, parseBackupWhen, pickRecoveryPoint } from "../../automation/core/backup";
+import { prune } from "../../automation/core/prune";
+import { rollback } from "../../automation/core/rollback";
+import { listVersions } from "../../automation/core/versions";
+import { FakeUi, image, world } from "../helpers/fakes";
+
+const VAULT = "myapp-dev";
+const rpArn = (ami: string) => `arn:aws:ec2:eu-west-1::image/${ami}`;
+const at = (s: string) => new Date(s);
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("backups as rollback points", function () {
+  const bk = mockClient(BackupClient);
+  const backup = () => new AwsBackup(new BackupClient({ region: "eu-west-1" }));
+  /** Recovery points of two instances (the first was replaced by a rollback since). */
+  const POINTS = [
+    { RecoveryPointArn: rpArn("ami-0000000000000b01a"), Status: "COMPLETED" as const, CreationDate: at("2026-11-20T05:00:00Z"), ResourceArn: "arn:aws:ec2:eu-west-1:111122223333:instance/i-old", BackupSizeInBytes: 21474836480, CalculatedLifecycle: { DeleteAt: at("2026-12-04T05:00:00Z") } },
+    { RecoveryPointArn: rpArn("ami-0000000000000b02a"), Status: "COMPLETED" as const, CreationDate: at("2026-11-21T05:00:00Z"), ResourceArn: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0000000000000123a" },
+    { RecoveryPointArn: rpArn("ami-0000000000000b03a"), Status: "CREATING" as const, CreationDate: at("2026-11-22T05:00:00Z"), ResourceArn: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0000000000000123a" },
+  ];
+  const withBackupImages = () => {
+    const w = world();
+    for (const p of POINTS) {
+      const ami = p.RecoveryPointArn.split("/")[1];
+      w.cloud.images.push(image(`AwsBackup_${ami}`, ami, { createdAt: p.CreationDate, tags: { "aws:backup:source-resource": "i-old" }, state: p.Status === "COMPLETED" ? "available" : "pending" }));
+    }
+    return { ...w, backup: backup() };
+  };
+  beforeEach(() => {
+    bk.reset();
+    bk.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: POINTS });
+  });
+
+  describe("backup", function () {
+    it("starts a job for the instance with the stack's vault, role and retention, tagged, and waits for its AMI", async () => {
+      bk.on(StartBackupJobCommand).resolves({ BackupJobId: "job-1" });
+      bk.on(DescribeBackupJobCommand)
+        .resolvesOnce({ State: "RUNNING", PercentDone: "40.0" })
+        .resolves({ State: "COMPLETED", RecoveryPointArn: rpArn("ami-0000000000000b09a") });
+      const w = { ...world(), backup: backup() };
+      w.stack.config_["ec2-rollback:backupRetentionDays"] = "30";
+      const r = await backupNow(w, { note: "before the OS upgrade", wait: true, timeoutMs: 3 * 3600_000, pollMs: 15_000 });
+      const input = bk.commandCalls(StartBackupJobCommand)[0].args[0].input;
+      expect(input).to.deep.include({
+        BackupVaultName: VAULT,
+        ResourceArn: "arn:aws:ec2:eu-west-1:111122223333:instance/i-0000000000000123a",
+        IamRoleArn: "arn:aws:iam::111122223333:role/myapp-backup-role",
+        Lifecycle: { DeleteAfterDays: 30 },
+      });
+      expect(input.RecoveryPointTags).to.deep.equal({ App: "myapp", Stack: "dev", CreatedBy: "arn:aws:iam::111122223333:user/alice", Reason: "before the OS upgrade" });
+      expect(r).to.deep.include({ jobId: "job-1", state: "COMPLETED", amiId: "ami-0000000000000b09a", seconds: 15 });
+      expect(w.ui.lines).to.include("progress backup job job-1: RUNNING 40.0% (0s)");
+    });
+
+    it("fails with AWS's reason when the job fails or expires", async () => {
+      for (const [state, message] of [["FAILED", "Insufficient privileges to perform this action."], ["EXPIRED", undefined]] as const) {
+        bk.on(StartBackupJobCommand).resolves({ BackupJobId: "job-2" });
+        bk.on(DescribeBackupJobCommand).resolves({ State: state, StatusMessage: message });
+        const e = await failure(backupNow({ ...world(), backup: backup() }, { wait: true, timeoutMs: 60_000, pollMs: 1000 }));
+        expect(e.message).to.equal(`backup job job-2 ${state.toLowerCase()}: ${message ?? "AWS Backup gave no reason"}`);
+      }
+    });
+
+    it("with --no-wait returns the job id at once", async () => {
+      bk.on(StartBackupJobCommand).resolves({ BackupJobId: "job-3" });
+      const r = await backupNow({ ...world(), backup: backup() }, { wait: false, timeoutMs: 1, pollMs: 1 });
+      expect(r).to.deep.include({ jobId: "job-3", state: "CREATED" });
+      expect(bk.commandCalls(DescribeBackupJobCommand)).to.have.length(0);
+    });
+  });
+
+  describe("versions", function () {
+    it("lists the vault's EC2 recovery points across replaced instances, beside the checkpoints", async () => {
+      const v = await listVersions({ ...world(), backup: backup(), ui: new FakeUi() });
+      expect(bk.commandCalls(ListRecoveryPointsByBackupVaultCommand)[0].args[0].input).to.deep.include({ BackupVaultName: VAULT, ByResourceType: "EC2" });
+      const backups = v.filter((p) => p.source === "backup");
+      expect(backups.map((p) => [p.version, p.amiId, p.state])).to.deep.equal([
+        ["backup:2026-11-22T05:00:00Z", "ami-0000000000000b03a", "CREATING"],
+        ["backup:2026-11-21T05:00:00Z", "ami-0000000000000b02a", "COMPLETED"],
+        ["backup:2026-11-20T05:00:00Z", "ami-0000000000000b01a", "COMPLETED"],
+      ]);
+      expect(backups[2]).to.deep.include({ expiresAt: "2026-12-04T05:00:00.000Z", sizeGiB: 20, recoveryPointArn: rpArn("ami-0000000000000b01a") });
+      expect(v[0].source).to.equal("backup"); // newest first across both sources
+      expect(v.filter((p) => p.source === "checkpoint")).to.have.length(5);
+    });
+
+    it("still lists the checkpoints, and says what it could not read, when AWS Backup refuses", async () => {
+      bk.on(ListRecoveryPointsByBackupVaultCommand).rejects(Object.assign(new Error("User is not authorized to perform: backup:ListRecoveryPointsByBackupVault"), { name: "AccessDeniedException" }));
+      const ui = new FakeUi();
+      const v = await listVersions({ ...world(), backup: backup(), ui });
+      expect(v.map((p) => p.source)).to.deep.equal(Array(5).fill("checkpoint"));
+      expect(ui.lines).to.include(
+        "warn could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault — the caller needs that permission; listing checkpoints only",
+      );
+    });
+  });
+
+  describe("rollback to a recovery point", function () {
+    const OPTS = { yes: true, revert: true, preview: false, verifyTimeoutMs: 60_000, pollMs: 1000 };
+
+    it("parses backup:latest, a date (end of that UTC day) and a date-time", () => {
+      expect(parseBackupWhen("backup:latest")).to.equal("latest");
+      expect((parseBackupWhen("backup:2026-11-21") as Date).toISOString()).to.equal("2026-11-21T23:59:59.999Z");
+      expect((parseBackupWhen("backup:2026-11-21T05:00") as Date).toISOString()).to.equal("2026-11-21T05:00:00.000Z");
+      expect(parseBackupWhen("backup:yesterday")).to.equal(undefined);
+      expect(parseBackupWhen("backup:2026-13-45")).to.equal(undefined);
+    });
+
+    it("picks the newest completed point at or before the time: exact time, between, none before, only pending", () => {
+      const pts = POINTS.map((p) => ({ arn: p.RecoveryPointArn, amiId: p.RecoveryPointArn.split("/")[1], status: p.Status, createdAt: p.CreationDate }));
+      expect(pickRecoveryPoint(pts, at("2026-11-21T05:00:00Z"))!.amiId).to.equal("ami-0000000000000b02a"); // exact
+      expect(pickRecoveryPoint(pts, at("2026-11-21T04:59:59Z"))!.amiId).to.equal("ami-0000000000000b01a"); // just before
+      expect(pickRecoveryPoint(pts, "latest")!.amiId).to.equal("ami-0000000000000b02a"); // CREATING is skipped
+      expect(pickRecoveryPoint(pts, at("2026-11-19T00:00:00Z"))).to.equal(undefined); // none before
+      expect(pickRecoveryPoint([{ ...pts[2] }], "latest")).to.equal(undefined); // only non-completed
+    });
+
+    it("pins the recovery point's AMI id through the same rollback path (validate, up, verify)", async () => {
+      const w = withBackupImages();
+      const r = await rollback(w, { ...OPTS, target: "backup:2026-11-20" });
+      expect(r.to).to.deep.equal({ pin: "ami-0000000000000b01a", amiId: "ami-0000000000000b01a" });
+      expect(w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"))).to.deep.equal([
+        "set ec2-rollback:amiVersion=ami-0000000000000b01a",
+        "up ami-0000000000000b01a",
+      ]);
+      expect(w.stack.upMessages[0]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> ami-0000000000000b01a");
+    });
+
+    it("backup:latest skips points that are not completed; a failed update reverts as for any version", async () => {
+      const w = withBackupImages();
+      w.stack.upOutcomes = ["fail"];
+      const e = await failure(rollback(w, { ...OPTS, target: "backup:latest" }));
+      expect(e.message).to.match(/^rollback to backup:latest \(2026-11-21T05:00:00\.000Z\) failed: .*; reverted: myapp-v1\.2\.3 serves again/);
+      expect(w.stack.pin).to.equal("myapp-v1.2.3");
+    });
+
+    it("a date with no completed point at or before it: says so, changes nothing", async () => {
+      const w = withBackupImages();
+      const e = await failure(rollback(w, { ...OPTS, target: "backup:2026-11-19" }));
+      expect(e.message).to.equal(
+        "no completed recovery point in vault myapp-dev at or before 2026-11-19T23:59:59.999Z (1 not completed); list them with `ec2-rollback versions`, or make one with `ec2-rollback backup`",
+      );
+      expect(w.stack.calls.some((c) => c.startsWith("set") || c.startsWith("up"))).to.equal(false);
+    });
+
+    it("a recovery point's AMI id works as a target too", async () => {
+      const w = withBackupImages();
+      const r = await rollback(w, { ...OPTS, target: "ami-0000000000000b02a" });
+      expect(r.status).to.equal("rolled-back");
+      expect(w.stack.pin).to.equal("ami-0000000000000b02a");
+    });
+  });
+
+  describe("prune", function () {
+    const NOW = Date.parse("2026-11-24T10:00:00Z");
+
+    it("keeps the N newest, the pinned one, the one pinned before it, and never touches recovery points", async () => {
+      const w = withBackupImages();
+      // pinned: 1.2.3; pinned before: 1.2.2 (history); newest: 2.1.0, 2.0.0
+      const r = await prune(w, { keep: 2, yes: true, dryRun: false });
+      expect(r.removed.map((x) => x.name)).to.deep.equal(["myapp-v1.2.1"]);
+      expect(r.kept).to.deep.include({ name: "myapp-v1.2.3", why: "pinned now" });
+      expect(r.kept).to.deep.include({ name: "myapp-v1.2.2", why: "pinned before the current one" });
+      expect(w.cloud.deregistered).to.deep.equal(["ami-0000000000000121a"]);
+      expect(w.cloud.deletedSnapshots).to.deep.equal(["snap-0000000000000121a"]);
+      expect(w.cloud.images.filter((i) => i.name.startsWith("AwsBackup_"))).to.have.length(3);
+      expect(r.freedGiB).to.equal(20);
+    });
+
+    it("--older-than removes only checkpoints older than that, still never the protected ones", async () => {
+      const w = world();
+      w.clock.t = NOW;
+      const r = await prune(w, { olderThanDays: 4, yes: true, dryRun: false });
+      // 2.1.0 (2.4 days old) and 2.0.0 (3.4 days) stay; 1.2.3 and 1.2.2 are protected; 1.2.1 (23 days) goes.
+      expect(r.removed.map((x) => x.name)).to.deep.equal(["myapp-v1.2.1"]);
+      expect(r.kept.filter((k) => k.why === "not older than 4 days").map((k) => k.name)).to.deep.equal(["myapp-v2.1.0", "myapp-v2.0.0"]);
+      const three = await prune(world(), { olderThanDays: 3, yes: true, dryRun: true });
+      expect(three.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.0.0", "myapp-v1.2.1"]);
+    });
+
+    it("deletes nothing without confirmation, or with --dry-run, and needs --keep or --older-than", async () => {
+      const w = world();
+      const e = await failure(prune(w, { keep: 0, yes: false, dryRun: false }));
+      expect(e.message).to.equal("refusing to delete AMIs without confirmation: no terminal to ask; pass --yes");
+      const no = { ...world(), ui: new FakeUi(true, false) };
+      await failure(prune(no, { keep: 0, yes: false, dryRun: false }));
+      const dry = await prune(w, { keep: 0, yes: false, dryRun: true });
+      expect(dry.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.1.0", "myapp-v2.0.0", "myapp-v1.2.1"]);
+      expect(w.cloud.deregistered).to.deep.equal([]);
+      expect(no.cloud.deregistered).to.deep.equal([]);
+      expect((await failure(prune(w, { yes: true, dryRun: false }))).message).to.equal(
+        "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>",
+      );
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "./iam";
 
 export interface BackupArgs {
   appName: string;
@@ -66,10 +67,7 @@ export class Backup extends pulumi.ComponentResource {
       `${name}-backup-role`,
       {
         description: `AWS Backup role for ${fullName}`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor("backup.amazonaws.com"),
         tags: args.tags,
       },
       parent,

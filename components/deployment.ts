@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { assumeRolePolicyFor } from "./iam";
 
 export interface DeploymentArgs {
   appName: string;
@@ -34,10 +35,7 @@ export class Deployment extends pulumi.ComponentResource {
       `${name}-codedeploy-role`,
       {
         description: `CodeDeploy service role for ${fullName}`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "codedeploy.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor("codedeploy.amazonaws.com"),
         tags: args.tags,
       },
       parent,

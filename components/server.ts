@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { renderUserData } from "./userData";
+import { assumeRolePolicyFor } from "./iam";
 
 export interface ServerArgs {
   appName: string;
@@ -70,10 +71,7 @@ export class Server extends pulumi.ComponentResource {
       `${name}-instance-role`,
       {
         description: `${args.appName} (${args.stack}) instance role`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: assumeRolePolicyFor("ec2.amazonaws.com"),
         tags: args.tags,
       },
       parent,

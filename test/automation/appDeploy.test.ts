@@ -19,20 +19,12 @@ import { CodeDeployService } from "../../automation/adapters/codeDeploy";
 import { S3Revisions } from "../../automation/adapters/s3Revisions";
 import { appRollback, DeployFailed, deployFolder, FILE_EXISTS, listRevisions } from "../../automation/core/appDeploy";
 import { FakeUi, world } from "../helpers/fakes";
+import { failure } from "../helpers/failure";
 
 const BUCKET = "myapp-revisions-4f1e2d";
 const EXAMPLE = path.resolve(__dirname, "../../../examples/app");
 const notFound = () => Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
 const s3loc = (version: string) => ({ revisionType: "S3" as const, s3Location: { bucket: BUCKET, key: `myapp/${version}.zip`, bundleType: "zip" as const } });
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("app revisions through CodeDeploy", function () {
   const s3 = mockClient(S3Client);

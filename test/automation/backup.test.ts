@@ -7,19 +7,11 @@ import { prune } from "../../automation/core/prune";
 import { rollback } from "../../automation/core/rollback";
 import { listVersions } from "../../automation/core/versions";
 import { FakeUi, image, world } from "../helpers/fakes";
+import { failure } from "../helpers/failure";
 
 const VAULT = "myapp-dev";
 const rpArn = (ami: string) => `arn:aws:ec2:eu-west-1::image/${ami}`;
 const at = (s: string) => new Date(s);
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("backups as rollback points", function () {
   const bk = mockClient(BackupClient);

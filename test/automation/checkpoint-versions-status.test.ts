@@ -3,17 +3,9 @@ import { checkpoint, CheckpointOptions } from "../../automation/core/checkpoint"
 import { status } from "../../automation/core/status";
 import { listVersions } from "../../automation/core/versions";
 import { ACCOUNT, IP, world } from "../helpers/fakes";
+import { failure } from "../helpers/failure";
 
 const OPTS: CheckpointOptions = { version: "1.3.0", reboot: true, yes: true, timeoutMs: 60 * 60_000, pollMs: 15_000 };
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("checkpoint", function () {
   it("makes <appName>-v<version> from the running instance, tagged, and waits until available", async () => {

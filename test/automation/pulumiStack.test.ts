@@ -4,6 +4,7 @@ import { StackLockedError, UserError } from "../../automation/core/errors";
 import { rollback } from "../../automation/core/rollback";
 import { UpProgress } from "../../automation/core/ports";
 import { FakeClock, FakeCloud, FakeHttp, FakeUi } from "../helpers/fakes";
+import { failure } from "../helpers/failure";
 import { installStubPulumi, Stub, stubState } from "../helpers/pulumiStub";
 
 describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", function () {
@@ -46,12 +47,7 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
   });
 
   it("says which stack does not exist and how to create it", async () => {
-    let e: unknown;
-    try {
-      await open("prod");
-    } catch (x) {
-      e = x;
-    }
+    const e = await failure(open("prod"));
     expect(e).to.be.instanceOf(UserError);
     expect((e as Error).message).to.equal(`stack "prod" does not exist in this backend: create it with \`pulumi stack init prod\` in ${stub.projectDir}, or pass --stack <name>`);
   });
@@ -59,24 +55,14 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
   it("turns a locked stack into StackLockedError", async () => {
     stub.setState({ ...stubState(), locked: true });
     const s = await open();
-    let e: unknown;
-    try {
-      await s.up({ message: "m", onProgress: () => undefined });
-    } catch (x) {
-      e = x;
-    }
+    const e = await failure(s.up({ message: "m", onProgress: () => undefined }));
     expect(e).to.be.instanceOf(StackLockedError);
   });
 
   it("reports a failed update by its specific error line, not the closing 'update failed'", async () => {
     stub.setState({ ...stubState(), upError: "creating EC2 Instance: InvalidAMIID.NotFound" });
     const s = await open();
-    let e: unknown;
-    try {
-      await s.up({ message: "m", onProgress: () => undefined });
-    } catch (x) {
-      e = x;
-    }
+    const e = await failure(s.up({ message: "m", onProgress: () => undefined }));
     expect((e as Error).message).to.equal("creating EC2 Instance: InvalidAMIID.NotFound");
   });
 
@@ -105,13 +91,10 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
   it("sets nothing when validation fails", async () => {
     const s = await open();
     const cloud = new FakeCloud();
-    let e: unknown;
-    try {
-      await rollback({ stack: s, cloud, ui: new FakeUi(), clock: new FakeClock() }, { target: "7.7.7", yes: true, revert: true, preview: false, verifyTimeoutMs: 1, pollMs: 1 });
-    } catch (x) {
-      e = x;
-    }
-    expect((e as Error).message).to.match(/^no AMI named myapp-v7\.7\.7/);
+    const e = await failure(
+      rollback({ stack: s, cloud, ui: new FakeUi(), clock: new FakeClock() }, { target: "7.7.7", yes: true, revert: true, preview: false, verifyTimeoutMs: 1, pollMs: 1 }),
+    );
+    expect(e.message).to.match(/^no AMI named myapp-v7\.7\.7/);
     expect(argsOf("config set")).to.have.length(0);
     expect(argsOf("up")).to.have.length(0);
     expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.3");

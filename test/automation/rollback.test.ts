@@ -3,17 +3,9 @@ import { StackLockedError, UserError } from "../../automation/core/errors";
 import { rollback, RollbackOptions } from "../../automation/core/rollback";
 import { nearestVersions, parseTarget, previousPin } from "../../automation/core/target";
 import { FakeUi, IP, world } from "../helpers/fakes";
+import { failure } from "../helpers/failure";
 
 const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, verifyTimeoutMs: 15 * 60_000, pollMs: 10_000 };
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("rollback target", function () {
   it("accepts 1.2.2, v1.2.2, myapp-v1.2.2 and ami ids", () => {

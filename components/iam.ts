@@ -1,0 +1,7 @@
+/** Trust policy letting one AWS service assume a role (`ec2.amazonaws.com`, `backup.amazonaws.com`, …). */
+export function assumeRolePolicyFor(service: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}

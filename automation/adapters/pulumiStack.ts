@@ -62,20 +62,26 @@ export class PulumiStack implements StackPort {
   private constructor(
     private readonly stack: Stack,
     private readonly workDir: string,
+    private readonly forwardInterrupt: boolean,
   ) {}
 
   get name(): string {
     return this.stack.name;
   }
 
-  static async open(o: { workDir: string; stackName: string; env: Record<string, string> }): Promise<PulumiStack> {
+  /**
+   * `forwardInterrupt`: pass an abort on to `pulumi` as SIGINT. Off when a terminal is attached: its
+   * Ctrl-C already reached `pulumi` (same process group) and started a graceful cancel, and a second
+   * SIGINT would make Pulumi quit at once, mid-operation.
+   */
+  static async open(o: { workDir: string; stackName: string; env: Record<string, string>; forwardInterrupt?: boolean }): Promise<PulumiStack> {
     const ctx = { stack: o.stackName, workDir: o.workDir };
     try {
       const ws = await LocalWorkspace.create({ workDir: o.workDir, envVars: { PULUMI_SKIP_UPDATE_CHECK: "true", ...o.env } });
       PulumiStack.invocations++; // pulumi version
       const stack = await Stack.select(o.stackName, ws);
       PulumiStack.invocations++; // pulumi stack select
-      return new PulumiStack(stack, o.workDir);
+      return new PulumiStack(stack, o.workDir, o.forwardInterrupt ?? true);
     } catch (e) {
       throw explainPulumiError(e, ctx);
     }
@@ -110,7 +116,7 @@ export class PulumiStack implements StackPort {
         () =>
           this.stack.up({
             message: o.message,
-            signal: o.signal,
+            signal: this.forwardInterrupt ? o.signal : undefined,
             onOutput: (text) => o.onProgress({ kind: "output", text }),
             onEvent: (e) => {
               const p = progressOf(e);

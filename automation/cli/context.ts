@@ -28,7 +28,8 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
   const { PulumiStack } = await import("../adapters/pulumiStack");
   const { Ec2Cloud } = await import("../adapters/ec2Cloud");
 
-  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backendEnv(projectDir) });
+  const onTerminal = !!(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backendEnv(projectDir), forwardInterrupt: !onTerminal });
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
   const region = config[CONFIG.region];
   if (!region) {

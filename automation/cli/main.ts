@@ -278,7 +278,7 @@ async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>):
       io.stderr("ec2-rollback: interrupted twice: quitting now; check the stack with `ec2-rollback status`\n");
       process.exit(130);
     }
-    io.stderr("\nec2-rollback: interrupting: stopping and putting the previous state back (Ctrl-C again to quit now)\n");
+    io.stderr("\nec2-rollback: interrupting: the update is cancelled, then the previous state is put back (Ctrl-C again to quit now)\n");
     controller.abort();
   };
   process.on("SIGINT", onSigint);

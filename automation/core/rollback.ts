@@ -83,8 +83,11 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const to = { pin: target.pin, amiId: target.image.id };
   const base = { from, to, stack: stack.name, instanceBefore: outputs.instanceId, publicIp: outputs.publicIp };
 
-  if (target.pin === current || target.image.id === outputs.amiId) {
-    ui.succeed(`${stack.name} already runs ${target.label} (${target.image.id}); nothing to do`);
+  // The same pin, or the same AMI while the last update ran the current pin: nothing to change.
+  const applied = outputs.amiVersion === undefined || outputs.amiVersion === current;
+  if (target.pin === current || (applied && target.image.id === outputs.amiId)) {
+    if (!applied) ui.warn(`the stack pins ${current} but its last update ran ${outputs.amiVersion}; run \`pulumi up\` to apply the pin`);
+    ui.succeed(`${stack.name} already pins ${target.label} (${target.image.id}); nothing to do`);
     return { status: "no-op", ...base, totalMs: clock.now() - t0 };
   }
 
@@ -103,17 +106,23 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const upStart = clock.now();
   try {
     const after = await applyPin(deps, target.pin, `ec2-rollback: roll back amiVersion ${current} -> ${target.pin}`, o.signal);
-    await verifyMachine(deps, after, { expectedIp: outputs.publicIp, healthUrl: o.healthUrl, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal });
-    const result: RollbackResult = {
+    await verifyMachine(deps, after, {
+      expectedIp: outputs.publicIp,
+      expectedAmi: target.image.id,
+      healthUrl: o.healthUrl,
+      timeoutMs: o.verifyTimeoutMs,
+      pollMs: o.pollMs,
+      signal: o.signal,
+    });
+    const healthyAt = clock.now();
+    return {
       status: "rolled-back",
       ...base,
       instanceAfter: after.instanceId,
       publicIp: after.publicIp,
-      timeToHealthyMs: clock.now() - upStart,
-      totalMs: 0,
+      timeToHealthyMs: healthyAt - upStart,
+      totalMs: healthyAt - t0,
     };
-    result.totalMs = clock.now() - t0;
-    return result;
   } catch (e) {
     if (e instanceof StackLockedError) {
       // Nothing ran: only the config changed, and it goes back as it was.
@@ -133,7 +142,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       const back = await applyPin(deps, current, `ec2-rollback: revert amiVersion ${target.pin} -> ${current} (rollback failed: ${reason})`);
       // The machine that served before is back: check the machine and its address. Not the health URL:
       // that is the bar for the target, and the rollback may have started because the app was failing.
-      await verifyMachine(deps, back, { expectedIp: outputs.publicIp, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
+      await verifyMachine(deps, back, { expectedIp: outputs.publicIp, expectedAmi: outputs.amiId, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
     } catch (e2) {
       throw new UserError(
         `rollback to ${target.label} failed: ${reason}; the revert to ${current} failed too: ${messageOf(e2)}. ` +

@@ -5,6 +5,8 @@ import { Clock, CloudPort, HttpProbe, StackOutputs, Ui } from "./ports";
 export interface VerifyOptions {
   /** The address before the update; it must not change. */
   expectedIp?: string;
+  /** The AMI the instance must run. */
+  expectedAmi?: string;
   healthUrl?: string;
   timeoutMs: number;
   pollMs: number;
@@ -37,6 +39,9 @@ export async function verifyMachine(
     const i = await cloud.describeInstance(instanceId);
     if (!i) throw new UserError(`instance ${instanceId} does not exist`);
     if (DEAD.has(i.state)) throw new UserError(`instance ${instanceId} is ${i.state}`);
+    if (o.expectedAmi && i.imageId && i.imageId !== o.expectedAmi) {
+      throw new UserError(`instance ${instanceId} runs ${i.imageId}, not ${o.expectedAmi}`);
+    }
     if (i.systemStatus === "impaired" || i.instanceStatus === "impaired") {
       throw new UserError(`instance ${instanceId} failed its status checks (system ${i.systemStatus}, instance ${i.instanceStatus})`);
     }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { PulumiStack } from "../../automation/adapters/pulumiStack";
-import { StackLockedError, UserError } from "../../automation/core/errors";
+import { InterruptedError, StackLockedError, UserError } from "../../automation/core/errors";
 import { rollback } from "../../automation/core/rollback";
 import { UpProgress } from "../../automation/core/ports";
 import { FakeClock, FakeCloud, FakeHttp, FakeUi } from "../helpers/fakes";
@@ -86,6 +86,25 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect(stub.calls().length).to.equal(10);
     await s.outputs();
     expect(stub.calls().length, "outputs come from up's result, not another call").to.equal(10);
+  });
+
+  it("with no terminal, forwards Ctrl-C to pulumi (which cancels) and reports an interruption", async () => {
+    stub.setState({ ...stubState(), upSleepMs: 5000 });
+    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: true });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 700);
+    const e = await failure(s.up({ message: "m", onProgress: () => undefined, signal: controller.signal }));
+    expect(e).to.be.instanceOf(InterruptedError);
+    expect(stub.calls().map((c) => c.args[0])).to.include("SIGINT");
+  });
+
+  it("on a terminal, leaves the interrupt to the terminal (no second SIGINT that would make pulumi quit at once)", async () => {
+    stub.setState({ ...stubState(), upSleepMs: 1500 });
+    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: false });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    await s.up({ message: "m", onProgress: () => undefined, signal: controller.signal });
+    expect(stub.calls().map((c) => c.args[0])).to.not.include("SIGINT");
   });
 
   it("sets nothing when validation fails", async () => {

@@ -121,6 +121,24 @@ describe("rollback", function () {
     }
   });
 
+  it("is not a no-op when the pin was changed but never applied: the deployed version gets pinned and applied", async () => {
+    const w = world();
+    w.stack.config_["ec2-rollback:amiVersion"] = "myapp-v1.2.1"; // set by hand, no `up` since
+    const r = await rollback(w, { ...OPTS, target: "1.2.3" });
+    expect(r.status).to.equal("rolled-back");
+    expect(w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"))).to.deep.equal([
+      "set ec2-rollback:amiVersion=myapp-v1.2.3",
+      "up myapp-v1.2.3",
+    ]);
+  });
+
+  it("reverts when the new instance does not run the target AMI", async () => {
+    const w = world();
+    w.cloud.healthOf["ami-0000000000000122a"] = { imageId: "ami-0000000000000999a" };
+    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
+    expect(e.message).to.include("instance i-0000000000000122a runs ami-0000000000000999a, not ami-0000000000000122a; reverted");
+  });
+
   it("asks on a terminal, and a 'no' changes nothing", async () => {
     const w = { ...world(), ui: new FakeUi(true, false) };
     const e = await failure(rollback(w, { ...OPTS, yes: false, target: "1.2.2" }));

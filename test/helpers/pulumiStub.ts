@@ -14,6 +14,8 @@ export interface StubState {
   locked?: boolean;
   /** Make `up` fail with this error line. */
   upError?: string;
+  /** Make `up` take this long (it answers SIGINT by cancelling, as the CLI does). */
+  upSleepMs?: number;
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
@@ -51,7 +53,7 @@ if (a === "config" && args.includes("--json")) {
 }
 if (a === "stack" && b === "output") { process.stdout.write(JSON.stringify(state.outputs)); process.exit(0); }
 if (a === "stack" && b === "history") { process.stdout.write(JSON.stringify(state.history)); process.exit(0); }
-if (a === "up") {
+const finishUp = () => {
   if (state.locked) fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with ` + "`pulumi cancel`" + String.raw`.");
   process.stdout.write("Updating (" + stack + ")\n");
   events(opt("--event-log"), "replace");
@@ -64,9 +66,19 @@ if (a === "up") {
   save();
   process.stdout.write("Resources:\n    +-1 replaced\n");
   process.exit(0);
-}
+};
+if (a === "up") {
+  if (state.upSleepMs) {
+    process.on("SIGINT", () => {
+      fs.appendFileSync(logPath, JSON.stringify({ args: ["SIGINT"] }) + "\n");
+      fail("error: update canceled");
+    });
+    setTimeout(finishUp, state.upSleepMs);
+  } else finishUp();
+} else {
 if (a === "preview") { events(opt("--event-log"), "replace"); process.stdout.write("Previewing update (" + stack + ")\n"); process.exit(0); }
 fail("error: stub pulumi does not know: " + args.join(" "));
+}
 `;
 
 export interface Stub {

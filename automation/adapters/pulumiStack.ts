@@ -29,7 +29,10 @@ export function explainPulumiError(e: unknown, ctx: { stack: string; workDir: st
   if (/no stack named .* found/.test(text)) {
     return new UserError(`stack "${ctx.stack}" does not exist in this backend: create it with \`pulumi stack init ${ctx.stack}\` in ${ctx.workDir}, or pass --stack <name>`);
   }
-  if (/passphrase must be set|incorrect passphrase|PULUMI_CONFIG_PASSPHRASE/.test(text)) {
+  if (/incorrect passphrase/i.test(text)) {
+    return new UserError("PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase: export the one the stack was created with and try again");
+  }
+  if (/passphrase must be set|PULUMI_CONFIG_PASSPHRASE/.test(text)) {
     return new UserError("the stack's secrets need its passphrase: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and try again");
   }
   if (/no Pulumi\.yaml project file found|could not find Pulumi\.yaml/i.test(text)) {

@@ -277,7 +277,12 @@ async function waitFor(deps: AppDeps, id: string, o: WaitOptions): Promise<Deplo
     if (o.signal?.aborted) throw new UserError(`stopped waiting (Ctrl-C); deployment ${id} goes on in CodeDeploy: see \`ec2-rollback revisions\``, 130);
     const d = await deploy.getDeployment(id);
     for (const e of await deploy.lifecycle(id)) {
-      if (seen.get(e.name) !== e.status && e.status !== "Pending") ui.succeed(`  ${e.name}: ${e.status}`);
+      if (seen.get(e.name) !== e.status && e.status !== "Pending") {
+        const line = `  ${e.name}: ${e.status}`;
+        if (e.status === "Failed") ui.fail(line);
+        else if (e.status === "InProgress") ui.progress(line);
+        else ui.succeed(line);
+      }
       seen.set(e.name, e.status);
     }
     if (DONE.has(d.status)) return d;

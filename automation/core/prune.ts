@@ -39,6 +39,7 @@ export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; 
     if (i.name === pin || i.id === pin || i.id === outputs.amiId) return "pinned now";
     if (i.name === before || i.id === before) return "pinned before the current one";
     if (i.tags["aws:backup:source-resource"] !== undefined) return "an AWS Backup recovery point";
+    if (i.state === "pending") return "still being created";
     return undefined;
   };
 

@@ -163,7 +163,9 @@ describe("app revisions through CodeDeploy", function () {
           },
         },
       });
-      const e = (await failure(deployFolder(deps(), deployOpts))) as DeployFailed;
+      const ui = new FakeUi();
+      const e = (await failure(deployFolder(deps(ui), deployOpts))) as DeployFailed;
+      expect(ui.lines).to.include("fail   ValidateService: Failed");
       expect(e).to.be.instanceOf(DeployFailed);
       expect(e.message).to.equal(
         "deployment d-110 of 1.1.0 failed: hook ValidateService (scripts/validate.sh) failed: ScriptFailed Script at specified location: scripts/validate.sh run as user root failed with exit code 1 " +

@@ -163,6 +163,7 @@ describe("backups as rollback points", function () {
       // pinned: 1.2.3; pinned before: 1.2.2 (history); newest: 2.1.0, 2.0.0
       const r = await prune(w, { keep: 2, yes: true, dryRun: false });
       expect(r.removed.map((x) => x.name)).to.deep.equal(["myapp-v1.2.1"]);
+      expect(r.kept).to.deep.include({ name: "myapp-v2.0.0", why: "among the 2 newest" });
       expect(r.kept).to.deep.include({ name: "myapp-v1.2.3", why: "pinned now" });
       expect(r.kept).to.deep.include({ name: "myapp-v1.2.2", why: "pinned before the current one" });
       expect(w.cloud.deregistered).to.deep.equal(["ami-0000000000000121a"]);
@@ -175,11 +176,12 @@ describe("backups as rollback points", function () {
       const w = world();
       w.clock.t = NOW;
       const r = await prune(w, { olderThanDays: 4, yes: true, dryRun: false });
-      // 2.1.0 (2.4 days old) and 2.0.0 (3.4 days) stay; 1.2.3 and 1.2.2 are protected; 1.2.1 (23 days) goes.
+      // 2.0.0 (3.4 days old) stays; 2.1.0 is pending; 1.2.3 and 1.2.2 are protected; 1.2.1 (23 days) goes.
       expect(r.removed.map((x) => x.name)).to.deep.equal(["myapp-v1.2.1"]);
-      expect(r.kept.filter((k) => k.why === "not older than 4 days").map((k) => k.name)).to.deep.equal(["myapp-v2.1.0", "myapp-v2.0.0"]);
+      expect(r.kept.filter((k) => k.why === "not older than 4 days").map((k) => k.name)).to.deep.equal(["myapp-v2.0.0"]);
       const three = await prune(world(), { olderThanDays: 3, yes: true, dryRun: true });
       expect(three.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.0.0", "myapp-v1.2.1"]);
+      expect(three.removed[0].snapshots).to.deep.equal(["snap-0000000000000200a"]);
     });
 
     it("deletes nothing without confirmation, or with --dry-run, and needs --keep or --older-than", async () => {
@@ -189,7 +191,9 @@ describe("backups as rollback points", function () {
       const no = { ...world(), ui: new FakeUi(true, false) };
       await failure(prune(no, { keep: 0, yes: false, dryRun: false }));
       const dry = await prune(w, { keep: 0, yes: false, dryRun: true });
-      expect(dry.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.1.0", "myapp-v2.0.0", "myapp-v1.2.1"]);
+      // 2.1.0 is still pending: never removed while it is being created.
+      expect(dry.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.0.0", "myapp-v1.2.1"]);
+      expect(dry.kept).to.deep.include({ name: "myapp-v2.1.0", why: "still being created" });
       expect(w.cloud.deregistered).to.deep.equal([]);
       expect(no.cloud.deregistered).to.deep.equal([]);
       expect((await failure(prune(w, { yes: true, dryRun: false }))).message).to.equal(

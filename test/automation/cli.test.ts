@@ -130,6 +130,15 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1] === "set")).to.equal(false);
     });
 
+    it("a passphrase stack without PULUMI_CONFIG_PASSPHRASE: one line with the fix", async () => {
+      stub.setState({ ...stubState(), needsPassphrase: true });
+      const r = await cli(["status", "-C", stub.projectDir], { ...env, PULUMI_CONFIG_PASSPHRASE: "" });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.equal(
+        "ec2-rollback: the stack's secrets need its passphrase: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and try again\n",
+      );
+    });
+
     it("an unknown stack: one line with the fix", async () => {
       const r = await cli(["status", "--stack", "prod", "-C", stub.projectDir], env);
       expect(r.code).to.equal(1);

@@ -120,6 +120,28 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
   });
 });
 
+describe("Pulumi CLI errors, explained", function () {
+  const ctx = { stack: "dev", workDir: "/p" };
+  const cases: [string, string][] = [
+    ["Error: spawn pulumi ENOENT", "the Pulumi CLI is not installed or not on PATH"],
+    ["stderr: error: the stack is currently locked by 1 lock(s). Either wait", 'stack "dev" is locked: another update is running on it; nothing was changed'],
+    ["stderr: error: [409] Conflict: Another update is currently in progress.", 'stack "dev" is locked'],
+    ["stderr: error: no stack named 'dev' found", 'stack "dev" does not exist in this backend: create it with `pulumi stack init dev` in /p'],
+    ["stderr: error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables", "the stack's secrets need its passphrase"],
+    ["stderr: error: incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase", "PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase"],
+    ["stderr: error: no Pulumi.yaml project file found (searching upwards from /p)", "no Pulumi project in /p"],
+    ["stderr: error: configuring provider: no valid credential sources for Terraform AWS Provider found.", "Pulumi found no AWS credentials"],
+  ];
+  for (const [text, expected] of cases) {
+    it(expected, () => {
+      const { explainPulumiError } = require("../../automation/adapters/pulumiStack");
+      const e: Error = explainPulumiError(new Error(text), ctx);
+      expect(e.message.startsWith(expected), e.message).to.equal(true);
+      expect(e.message.split("\n")).to.have.length(1);
+    });
+  }
+});
+
 describe("Pulumi CLI error lines", function () {
   it("picks the resource's diagnostic over the closing line, and plain text as is", () => {
     const { lastErrorLine } = require("../../automation/adapters/pulumiStack");

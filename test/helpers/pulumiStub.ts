@@ -16,6 +16,8 @@ export interface StubState {
   upError?: string;
   /** Make `up` take this long (it answers SIGINT by cancelling, as the CLI does). */
   upSleepMs?: number;
+  /** Stack commands need PULUMI_CONFIG_PASSPHRASE, as a passphrase-encrypted stack does. */
+  needsPassphrase?: boolean;
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
@@ -42,6 +44,9 @@ const events = (file, op) => {
 const [a, b] = args;
 if (a === "version") { process.stdout.write("v3.200.0\n"); process.exit(0); }
 if (stack && !state.stacks.includes(stack)) fail("error: no stack named '" + stack + "' found");
+if (stack && state.needsPassphrase && !process.env.PULUMI_CONFIG_PASSPHRASE && a === "config") {
+  fail('error: constructing secrets manager of type "passphrase": passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables');
+}
 if (a === "stack" && b === "select") process.exit(0);
 if (a === "config" && b === "set") {
   state.config[args[2]] = args[args.indexOf("--") + 1]; save(); process.exit(0);

@@ -9,22 +9,14 @@ import { TAG_APP, TAG_BACKUP_TARGET, TAG_DEPLOY_TARGET, TAG_STACK, targetTagValu
 import { Network } from "./components/network";
 import { RevisionsBucket } from "./components/revisionsBucket";
 import { Server } from "./components/server";
-import { CONFIG_NAMESPACE, parseSettings, SettingsError } from "./components/settings";
+import { CONFIG_NAMESPACE, parseSettings } from "./components/settings";
 
 export = async () => {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const stack = pulumi.getStack();
-  let s;
-  let amiId;
+  const s = parseSettings((key) => config.get(key));
   const region = (await aws.getRegion()).region;
-  try {
-    s = parseSettings((key) => config.get(key));
-    amiId = await resolveMachineImage(s.amiVersion, region);
-  } catch (e) {
-    // One line naming the key and the fix, not a stack trace.
-    if (e instanceof SettingsError) throw new pulumi.RunError(e.message);
-    throw e;
-  }
+  const amiId = await resolveMachineImage(s.amiVersion, region);
 
   const tags = { [TAG_APP]: s.appName, [TAG_STACK]: stack, ManagedBy: "ec2-rollback" };
   const target = targetTagValue(s.appName, stack);

@@ -1,5 +1,6 @@
 // Stack configuration: every key read, typed and validated here, before any resource is declared.
 // Each problem is one line naming the key and a valid example.
+import * as pulumi from "@pulumi/pulumi";
 import { isAmiId, isAppName, isSemver, versionOfAmiName } from "./naming";
 
 export const CONFIG_NAMESPACE = "ec2-rollback";
@@ -27,8 +28,8 @@ export interface Settings {
   appDestination: string;
 }
 
-/** A configuration problem; its message is the one line the user sees. */
-export class SettingsError extends Error {
+/** A configuration problem. A RunError: Pulumi stops `up` with its one line, no stack trace. */
+export class SettingsError extends pulumi.RunError {
   constructor(message: string) {
     super(message);
     this.name = "SettingsError";

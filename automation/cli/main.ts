@@ -43,10 +43,9 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
     .description("the stack's pinned version, instance, address and last update (reads only)")
     .action(
       action(async (g) => {
-        const { openContext } = await import("./context");
         const { status } = await import("../core/status");
         const { formatStatus } = await import("./format");
-        const r = await status(await openContext(g));
+        const r = await status(await commandDeps(g));
         emit(g, r, formatStatus(r));
       }),
     );
@@ -56,12 +55,11 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
     .description("rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>) and AWS Backup recovery points; * = pinned now")
     .action(
       action(async (g) => {
-        const { openContext, openBackup } = await import("./context");
+        const { openBackup } = await import("./context");
         const { listVersions } = await import("../core/versions");
         const { formatVersions } = await import("./format");
-        const { createUi } = await import("./ui");
-        const ctx = await openContext(g);
-        const r = await listVersions({ ...ctx, backup: await openBackup(ctx), ui: createUi(g) });
+        const deps = await commandDeps(g);
+        const r = await listVersions({ ...deps, backup: await openBackup(deps) });
         emit(g, r, formatVersions(r));
       }),
     );
@@ -78,18 +76,11 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
     .option("--timeout <minutes>", "how long to wait for the AMI", "60")
     .action(
       action(async (g, version: string, o: { reboot: boolean; timeout: string }) => {
-        const { openContext } = await import("./context");
+        const timeoutMs = minutes(o.timeout, "--timeout") * MINUTE;
         const { checkpoint } = await import("../core/checkpoint");
         const { formatCheckpoint } = await import("./format");
-        const { createUi } = await import("./ui");
-        const { systemClock } = await import("../adapters/system");
-        const ctx = await openContext(g);
-        const r = await withInterrupt(io, (signal) =>
-          checkpoint(
-            { ...ctx, ui: createUi(g), clock: systemClock },
-            { version, reboot: o.reboot, yes: g.yes, timeoutMs: minutes(o.timeout, "--timeout") * MINUTE, pollMs: 15_000, signal },
-          ),
-        );
+        const deps = await commandDeps(g);
+        const r = await withInterrupt(io, (signal) => checkpoint(deps, { version, reboot: o.reboot, yes: g.yes, timeoutMs, pollMs: 15_000, signal }));
         emit(g, r, formatCheckpoint(r));
       }),
     );
@@ -115,17 +106,16 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
           o: { preview: boolean; revert: boolean; healthUrl?: string; healthCheck: boolean; verifyTimeout: string },
         ) => {
           const verifyTimeoutMs = minutes(o.verifyTimeout, "--verify-timeout") * MINUTE;
-          const { openContext, openBackup } = await import("./context");
+          const { openBackup } = await import("./context");
           const { rollback } = await import("../core/rollback");
           const { formatRollback } = await import("./format");
-          const { createUi } = await import("./ui");
-          const { systemClock, fetchProbe } = await import("../adapters/system");
-          const ctx = await openContext(g);
-          const backup = await openBackup(ctx);
-          const healthUrl = o.healthCheck ? (o.healthUrl ?? (await configuredHealthUrl(ctx.stack))) : undefined;
+          const { fetchProbe } = await import("../adapters/system");
+          const deps = await commandDeps(g);
+          const backup = await openBackup(deps);
+          const healthUrl = o.healthCheck ? (o.healthUrl ?? (await configuredHealthUrl(deps.stack))) : undefined;
           const r = await withInterrupt(io, (signal) =>
             rollback(
-              { ...ctx, ui: createUi(g), clock: systemClock, http: fetchProbe, backup },
+              { ...deps, http: fetchProbe, backup },
               { target: version, yes: g.yes, revert: o.revert, preview: o.preview, healthUrl, verifyTimeoutMs, pollMs: 10_000, signal },
             ),
           );
@@ -205,15 +195,11 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
     .action(
       action(async (g, o: { note?: string; wait: boolean; timeout: string }) => {
         const timeoutMs = minutes(o.timeout, "--timeout") * MINUTE;
-        const { openContext, openBackup } = await import("./context");
+        const { openBackup } = await import("./context");
         const { backupNow } = await import("../core/backup");
-        const { createUi } = await import("./ui");
-        const { systemClock } = await import("../adapters/system");
-        const ctx = await openContext(g);
-        const backup = await openBackup(ctx);
-        const r = await withInterrupt(io, (signal) =>
-          backupNow({ ...ctx, backup, ui: createUi(g), clock: systemClock }, { note: o.note, wait: o.wait, timeoutMs, pollMs: 15_000, signal }),
-        );
+        const deps = await commandDeps(g);
+        const backup = await openBackup(deps);
+        const r = await withInterrupt(io, (signal) => backupNow({ ...deps, backup }, { note: o.note, wait: o.wait, timeoutMs, pollMs: 15_000, signal }));
         emit(g, r, r.amiId ? `recovery point ${r.recoveryPointArn} (AMI ${r.amiId}, ${r.seconds}s); roll back to it with \`ec2-rollback rollback ${r.amiId}\`` : `backup job ${r.jobId} started`);
       }),
     );
@@ -228,12 +214,9 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
       action(async (g, o: { keep?: string; olderThan?: string; dryRun: boolean }) => {
         const keep = o.keep === undefined ? undefined : count(o.keep, "--keep", 0);
         const olderThanDays = o.olderThan === undefined ? undefined : count(o.olderThan, "--older-than", 1);
-        const { openContext } = await import("./context");
         const { prune } = await import("../core/prune");
         const { formatPrune } = await import("./format");
-        const { createUi } = await import("./ui");
-        const { systemClock } = await import("../adapters/system");
-        const r = await prune({ ...(await openContext(g)), ui: createUi(g), clock: systemClock }, { keep, olderThanDays, yes: g.yes, dryRun: o.dryRun });
+        const r = await prune(await commandDeps(g), { keep, olderThanDays, yes: g.yes, dryRun: o.dryRun });
         emit(g, r, formatPrune(r));
       }),
     );
@@ -246,12 +229,19 @@ export async function run(argv: string[], io: Io = { stdout: (s) => process.stdo
   return exitCode;
 }
 
-async function appDeps(g: GlobalOptions) {
-  const { openContext, openAppServices } = await import("./context");
+/** What every command works with: the stack and cloud of its context, a UI, the clock. */
+async function commandDeps(g: GlobalOptions) {
+  const { openContext } = await import("./context");
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
-  const ctx = await openContext(g);
-  return { ...ctx, ...(await openAppServices(ctx)), ui: createUi(g), clock: systemClock };
+  return { ...(await openContext(g)), ui: createUi(g), clock: systemClock };
+}
+
+/** …plus S3 and CodeDeploy, for the app-layer commands. */
+async function appDeps(g: GlobalOptions) {
+  const { openAppServices } = await import("./context");
+  const deps = await commandDeps(g);
+  return { ...deps, ...(await openAppServices(deps)) };
 }
 
 function count(v: string, flag: string, min: number): number {

@@ -43,12 +43,15 @@ export interface RollbackResult {
   preview?: PreviewResult;
 }
 
-/** Shows `up` progress: which resource is being created/replaced/deleted, and the time so far. */
+/**
+ * Shows `up` progress: each resource being created/replaced/deleted, with the time so far. These are
+ * steps, not throttled progress: an update changes only a handful, and each one matters.
+ */
 export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {
   const start = clock.now();
   return (p) => {
     if (p.kind !== "resource" || p.op === "same" || p.op === "read") return;
-    ui.progress(`${p.op} ${p.type} ${p.name} (${Math.round((clock.now() - start) / 1000)}s)`);
+    ui.step(`${p.op} ${p.type} ${p.name} (${Math.round((clock.now() - start) / 1000)}s)`);
   };
 }
 

@@ -73,9 +73,14 @@ describe("ec2-rollback CLI (spawned)", function () {
     let stub: Stub;
     let aws: FakeAws;
     let env: NodeJS.ProcessEnv;
+    const impaired = new Set<string>();
     beforeEach(async () => {
       stub = installStubPulumi(stubState());
-      aws = await startFakeAws();
+      impaired.clear();
+      aws = await startFakeAws(() => {
+        const st = stub.state();
+        return { instanceId: String(st.outputs.instanceId), pin: st.config["ec2-rollback:amiVersion"], publicIp: String(st.outputs.publicIp), impaired };
+      });
       env = {
         PATH: process.env.PATH,
         PULUMI_BACKEND_URL: "file:///tmp/ec2rb-state",
@@ -113,6 +118,38 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(r.stdout).to.match(/^\s+1\.2\.2\s+myapp-v1\.2\.2/m);
       expect(r.stderr).to.include("could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault");
       expect(r.stderr).to.include("listing checkpoints only");
+    });
+
+    it("rollback --yes --json: pins the version, runs up, verifies through EC2, prints the summary", async () => {
+      const r = await cli(["rollback", "1.2.2", "--yes", "--json", "-C", stub.projectDir], env);
+      expect(r.code, r.stderr).to.equal(0);
+      const out = JSON.parse(r.stdout);
+      expect(out).to.deep.include({
+        status: "rolled-back",
+        stack: "dev",
+        from: { pin: "myapp-v1.2.3", amiId: "ami-0000000000000123a" },
+        to: { pin: "myapp-v1.2.2", amiId: "ami-0000000000000122a" },
+        instanceBefore: "i-00000000000000123",
+        instanceAfter: "i-00000000000000122",
+        publicIp: "203.0.113.10",
+      });
+      expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.2");
+      const up = stub.calls().find((c) => c.args[0] === "up")!.args;
+      expect(up[up.indexOf("--message") + 1]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2");
+      expect(aws.actions).to.include.members(["DescribeInstances", "DescribeInstanceStatus", "DescribeAddresses"]);
+      expect(r.stderr).to.include("✔ i-00000000000000122 running, status checks ok");
+      expect(r.stderr).to.match(/ - replace aws:ec2\/instance:Instance myapp-instance \(\d+s\)\n/); // streamed even in plain (log) mode
+    });
+
+    it("rollback to a machine that fails its checks: reverts, says so, exit 1, the previous version pinned", async () => {
+      impaired.add("ami-0000000000000122a");
+      const r = await cli(["rollback", "1.2.2", "--yes", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.include(
+        "ec2-rollback: rollback to myapp-v1.2.2 failed: instance i-00000000000000122 failed its status checks (system ok, instance impaired); reverted: myapp-v1.2.3 serves again at 203.0.113.10\n",
+      );
+      expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.3");
+      expect(stub.calls().filter((c) => c.args[0] === "up")).to.have.length(2);
     });
 
     it("rollback without a terminal and without --yes refuses, exit 2, nothing set", async () => {

@@ -63,7 +63,7 @@ describe("rollback", function () {
       publicIp: IP,
     });
     expect(r.timeToHealthyMs).to.be.a("number");
-    expect(w.ui.lines).to.include("progress replace aws:ec2/instance:Instance myapp-instance (0s)");
+    expect(w.ui.lines).to.include("step replace aws:ec2/instance:Instance myapp-instance (0s)");
   });
 
   it("pins an AMI id as the id", async () => {

@@ -21,8 +21,40 @@ function imageXml(i: (typeof IMAGES)[number]): string {
 <ebs><snapshotId>snap-${i.id.slice(4)}</snapshotId><volumeSize>20</volumeSize></ebs></item></blockDeviceMapping></item>`;
 }
 
-function answer(params: URLSearchParams): string {
+/** What the endpoint knows of the machine: read from the stub stack's state on each call. */
+export interface FakeMachine {
+  instanceId: string;
+  /** The pinned AMI name or id. */
+  pin: string;
+  publicIp: string;
+  /** AMI ids whose instances fail their status checks. */
+  impaired: Set<string>;
+}
+
+const EC2_NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
+
+function imageIdOf(pin: string): string {
+  return pin.startsWith("ami-") ? pin : (IMAGES.find((i) => i.name === pin)?.id ?? "ami-unknown");
+}
+
+function answer(params: URLSearchParams, machine?: () => FakeMachine): string {
   const action = params.get("Action");
+  const m = machine?.();
+  if (m && action === "DescribeInstances") {
+    return `<DescribeInstancesResponse ${EC2_NS}><requestId>1</requestId><reservationSet><item><reservationId>r-1</reservationId><instancesSet><item>
+<instanceId>${params.get("InstanceId.1")}</instanceId><imageId>${imageIdOf(m.pin)}</imageId><instanceState><code>16</code><name>running</name></instanceState>
+<instanceType>t3.micro</instanceType></item></instancesSet></item></reservationSet></DescribeInstancesResponse>`;
+  }
+  if (m && action === "DescribeInstanceStatus") {
+    const status = m.impaired.has(imageIdOf(m.pin)) ? "impaired" : "ok";
+    return `<DescribeInstanceStatusResponse ${EC2_NS}><requestId>1</requestId><instanceStatusSet><item><instanceId>${params.get("InstanceId.1")}</instanceId>
+<instanceState><code>16</code><name>running</name></instanceState><systemStatus><status>ok</status></systemStatus><instanceStatus><status>${status}</status></instanceStatus>
+</item></instanceStatusSet></DescribeInstanceStatusResponse>`;
+  }
+  if (m && action === "DescribeAddresses") {
+    return `<DescribeAddressesResponse ${EC2_NS}><requestId>1</requestId><addressesSet><item><publicIp>${m.publicIp}</publicIp>
+<allocationId>${params.get("AllocationId.1")}</allocationId><domain>vpc</domain><instanceId>${m.instanceId}</instanceId></item></addressesSet></DescribeAddressesResponse>`;
+  }
   if (action === "GetCallerIdentity") {
     return `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>
 <Arn>arn:aws:iam::111122223333:user/alice</Arn><UserId>AIDA</UserId><Account>111122223333</Account></GetCallerIdentityResult>
@@ -41,7 +73,7 @@ function answer(params: URLSearchParams): string {
   throw new Error(`fake AWS does not know ${action}`);
 }
 
-export async function startFakeAws(): Promise<FakeAws> {
+export async function startFakeAws(machine?: () => FakeMachine): Promise<FakeAws> {
   const actions: string[] = [];
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith("/backup-vaults/")) {
@@ -58,7 +90,7 @@ export async function startFakeAws(): Promise<FakeAws> {
       const params = new URLSearchParams(body);
       actions.push(params.get("Action") ?? "?");
       try {
-        res.writeHead(200, { "content-type": "text/xml" }).end(answer(params));
+        res.writeHead(200, { "content-type": "text/xml" }).end(answer(params, machine));
       } catch (e) {
         res.writeHead(400, { "content-type": "text/xml" }).end(`<Response><Errors><Error><Code>Unknown</Code><Message>${(e as Error).message}</Message></Error></Errors></Response>`);
       }

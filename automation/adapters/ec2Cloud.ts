@@ -12,6 +12,7 @@ import {
   EC2Client,
   Image,
   paginateDescribeImages,
+  _InstanceType,
 } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { AddressInfo, CloudPort, Identity, InstanceHealth, MachineImage } from "../core/ports";
@@ -88,7 +89,7 @@ export class Ec2Cloud implements CloudPort {
 
   async instanceTypeArchitectures(instanceType: string): Promise<string[]> {
     return aws(async () => {
-      const r = await this.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as any] }));
+      const r = await this.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }));
       return (r.InstanceTypes?.[0]?.ProcessorInfo?.SupportedArchitectures ?? []).map(String);
     });
   }

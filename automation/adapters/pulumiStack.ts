@@ -21,7 +21,7 @@ export function lastErrorLine(text: string): string {
 
 /** Turns what the Pulumi CLI says into one line naming the problem and the fix. */
 export function explainPulumiError(e: unknown, ctx: { stack: string; workDir: string }): Error {
-  const text = e instanceof Error ? `${e.message}\n${(e as any).stderr ?? ""}` : String(e);
+  const text = e instanceof Error ? `${e.message}\n${(e as { stderr?: string }).stderr ?? ""}` : String(e);
   if (/ENOENT/.test(text) && /pulumi/.test(text)) {
     return new UserError("the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again");
   }

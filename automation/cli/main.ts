@@ -256,8 +256,9 @@ function minutes(v: string, flag: string): number {
 }
 
 async function configuredHealthUrl(stack: import("../core/ports").StackPort): Promise<string | undefined> {
+  const { CONFIG } = await import("../core/ports");
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
-  return config["ec2-rollback:healthCheckPath"] ? outputs.healthCheckUrl : undefined;
+  return config[CONFIG.healthCheckPath] ? outputs.healthCheckUrl : undefined;
 }
 
 /** First Ctrl-C aborts the operation (which then reverts); a second one quits at once. */

@@ -5,7 +5,7 @@ import { compareSemver, isSemver, revisionKey } from "../../components/naming";
 import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
 import { buildBundle, listFolder } from "./bundle";
 import { InterruptedError, RevisionExistsError, UserError } from "./errors";
-import { Clock, CloudPort, CONFIG, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { appNameOf, Clock, CloudPort, CONFIG, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { confirmOrRefuse } from "./rollback";
 
 export interface AppDeps {
@@ -54,7 +54,7 @@ interface Target {
 
 async function target(stack: StackPort): Promise<Target> {
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
-  const appName = config[CONFIG.appName] || "myapp";
+  const appName = appNameOf(config);
   if (!outputs.revisionsBucket || !outputs.applicationName || !outputs.deploymentGroupName) {
     throw new UserError(`stack "${stack.name}" has no revisionsBucket/applicationName/deploymentGroupName outputs; run \`pulumi up\` first`);
   }
@@ -63,7 +63,7 @@ async function target(stack: StackPort): Promise<Target> {
     bucket: outputs.revisionsBucket,
     app: outputs.applicationName,
     group: outputs.deploymentGroupName,
-    destination: config["ec2-rollback:appDestination"] || `/opt/${appName}/current`,
+    destination: config[CONFIG.appDestination] || `/opt/${appName}/current`,
   };
 }
 

@@ -1,6 +1,6 @@
 // The data layer: AWS Backup recovery points of the instance (each an AMI with all its volumes).
 import { messageOf, UserError } from "./errors";
-import { BackupPort, Clock, CloudPort, RecoveryPoint, StackPort, Ui } from "./ports";
+import { appNameOf, BackupPort, Clock, CloudPort, CONFIG, RecoveryPoint, StackPort, Ui } from "./ports";
 
 export const DEFAULT_RETENTION_DAYS = 14;
 
@@ -55,9 +55,9 @@ export async function backupNow(
     throw new UserError(`stack "${stack.name}" has no instanceId/backupVaultName/backupRoleArn outputs; run \`pulumi up\` (ec2-rollback ≥ 0.1) first`);
   }
   const partition = identity.arn.split(":")[1] || "aws";
-  const resourceArn = `arn:${partition}:ec2:${config["aws:region"]}:${identity.account}:instance/${instanceId}`;
-  const retention = Number(config["ec2-rollback:backupRetentionDays"] || DEFAULT_RETENTION_DAYS);
-  const appName = config["ec2-rollback:appName"] || "myapp";
+  const resourceArn = `arn:${partition}:ec2:${config[CONFIG.region]}:${identity.account}:instance/${instanceId}`;
+  const retention = Number(config[CONFIG.backupRetentionDays] || DEFAULT_RETENTION_DAYS);
+  const appName = appNameOf(config);
   const jobId = await backup.startBackup({
     vault: backupVaultName,
     resourceArn,

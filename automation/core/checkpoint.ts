@@ -1,7 +1,7 @@
 // A named machine version: an AMI of the running instance, `<appName>-v<semver>`.
 import { amiName, isSemver, TAG_APP, TAG_STACK, TAG_VERSION } from "../../components/naming";
 import { UserError } from "./errors";
-import { Clock, CloudPort, CONFIG, StackPort, Ui } from "./ports";
+import { appNameOf, Clock, CloudPort, StackPort, Ui } from "./ports";
 import { confirmOrRefuse } from "./rollback";
 
 export interface CheckpointOptions {
@@ -34,7 +34,7 @@ export async function checkpoint(
     throw new UserError(`"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.3.0-rc.1`, 2);
   }
   const [config, outputs, identity] = await Promise.all([stack.config(), stack.outputs(), cloud.identity()]);
-  const appName = config[CONFIG.appName] || "myapp";
+  const appName = appNameOf(config);
   const name = amiName(appName, version);
   const existing = await cloud.findOwnImageByName(name);
   if (existing) {

@@ -6,8 +6,15 @@ export const CONFIG = {
   amiVersion: "ec2-rollback:amiVersion",
   instanceType: "ec2-rollback:instanceType",
   healthCheckPath: "ec2-rollback:healthCheckPath",
+  appDestination: "ec2-rollback:appDestination",
+  backupRetentionDays: "ec2-rollback:backupRetentionDays",
   region: "aws:region",
 } as const;
+
+/** The app's name from stack config; `myapp` when unset (the program's default). */
+export function appNameOf(config: Record<string, string>): string {
+  return config[CONFIG.appName] || "myapp";
+}
 
 export interface StackOutputs {
   instanceId?: string;

@@ -2,7 +2,7 @@
 // it, never a recovery point (AWS Backup owns those and expires them itself).
 import { versionOfAmiName } from "../../components/naming";
 import { UserError } from "./errors";
-import { Clock, CloudPort, CONFIG, MachineImage, StackPort, Ui } from "./ports";
+import { appNameOf, Clock, CloudPort, CONFIG, MachineImage, StackPort, Ui } from "./ports";
 import { confirmOrRefuse } from "./rollback";
 import { previousPin } from "./target";
 
@@ -32,7 +32,7 @@ export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; 
     throw new UserError("say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>", 2);
   }
   const [config, outputs, history] = await Promise.all([stack.config(), stack.outputs(), stack.history()]);
-  const appName = config[CONFIG.appName] || "myapp";
+  const appName = appNameOf(config);
   const pin = config[CONFIG.amiVersion];
   const before = pin ? previousPin(history, pin) : undefined;
   const protectedBy = (i: MachineImage): string | undefined => {

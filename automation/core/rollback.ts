@@ -1,6 +1,6 @@
 // Machine rollback (shared/design.md "Rollback of the machine, step by step").
 import { InterruptedError, messageOf, StackLockedError, UserError } from "./errors";
-import { BackupPort, Clock, CloudPort, CONFIG, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
+import { appNameOf, BackupPort, Clock, CloudPort, CONFIG, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
 import { parseTarget, previousPin, ResolvedTarget, resolveTarget } from "./target";
 import { verifyMachine } from "./verify";
 
@@ -61,7 +61,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
 
   // 1. Resolve and validate: nothing is touched before this passes.
   const [config, outputs, identity] = await Promise.all([stack.config(), stack.outputs(), cloud.identity()]);
-  const appName = config[CONFIG.appName] || "myapp";
+  const appName = appNameOf(config);
   const region = config[CONFIG.region];
   const current = config[CONFIG.amiVersion];
   if (!current) throw new UserError(`stack "${stack.name}" has no ${CONFIG.amiVersion}; run \`pulumi up\` once first (see README: first run)`);

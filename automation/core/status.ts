@@ -1,5 +1,5 @@
 // Where the stack stands now. Reads only.
-import { CloudPort, CONFIG, StackPort } from "./ports";
+import { appNameOf, CloudPort, CONFIG, StackPort } from "./ports";
 
 export interface StatusReport {
   stack: string;
@@ -19,7 +19,7 @@ export async function status(deps: { stack: StackPort; cloud: CloudPort }): Prom
   const report: StatusReport = {
     stack: stack.name,
     region: config[CONFIG.region],
-    appName: config[CONFIG.appName] || "myapp",
+    appName: appNameOf(config),
     amiVersion: config[CONFIG.amiVersion],
     amiId: outputs.amiId,
     publicIp: outputs.publicIp,

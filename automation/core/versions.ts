@@ -1,7 +1,7 @@
 // Rollback points of the machine, newest first: this app's checkpoint AMIs and the vault's recovery points.
 import { compareSemver, versionOfAmiName } from "../../components/naming";
 import { readRecoveryPoints } from "./backup";
-import { BackupPort, CloudPort, CONFIG, StackPort, Ui } from "./ports";
+import { appNameOf, BackupPort, CloudPort, CONFIG, StackPort, Ui } from "./ports";
 
 export interface RollbackPoint {
   /** `1.2.3` for a checkpoint; `backup:<creation time>` for a recovery point (either is a `rollback` target). */
@@ -24,7 +24,7 @@ const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; backup?: BackupPort; ui?: Ui }): Promise<RollbackPoint[]> {
   const [config, outputs] = await Promise.all([deps.stack.config(), deps.stack.outputs()]);
-  const appName = config[CONFIG.appName] || "myapp";
+  const appName = appNameOf(config);
   const pin = config[CONFIG.amiVersion];
   const isCurrent = (id: string, name?: string) => name === pin || id === pin || id === outputs.amiId;
   const [images, recoveryPoints] = await Promise.all([

@@ -49,6 +49,14 @@ export function revisionKey(appName: string, version: string): string {
   return `${appName}/${version}.zip`;
 }
 
+/** `myapp/1.4.0.zip` → `1.4.0`; undefined for another app's key or a malformed one. */
+export function versionOfRevisionKey(appName: string, key: string): string | undefined {
+  const prefix = `${appName}/`;
+  if (!key.startsWith(prefix) || !key.endsWith(".zip")) return undefined;
+  const v = key.slice(prefix.length, -".zip".length);
+  return isSemver(v) ? v : undefined;
+}
+
 export interface ParsedSemver {
   major: number;
   minor: number;

@@ -1,5 +1,6 @@
 // Human-readable results (stdout). `--json` prints the same objects as JSON instead.
 import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeploy";
+import { formatBytes } from "../core/bytes";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { PruneResult } from "../core/prune";
 import type { RollbackResult } from "../core/rollback";
@@ -61,8 +62,6 @@ export function formatRollback(r: RollbackResult): string {
   ].join("\n");
 }
 
-const kib = (n: number) => (n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
-
 export function formatDeploy(r: DeployResult | (DeployOutcome & { from?: string })): string {
   if (r.status === "no-op") return `${r.version} is already live; nothing deployed`;
   if (r.status === "Created") return `deployment ${r.deploymentId} started for ${r.version} (${r.key}); follow it with \`ec2-rollback revisions\``;
@@ -73,7 +72,7 @@ export function formatRevisions(rs: RevisionInfo[]): string {
   if (!rs.length) return "no revisions yet: deploy one with `ec2-rollback deploy <dir> --version <semver>`";
   return table([
     ["", "VERSION", "UPLOADED", "SIZE", "LAST DEPLOYMENT", "KEY"],
-    ...rs.map((r) => [r.live ? "*" : "", r.version, r.uploadedAt.replace(/\.\d+Z$/, "Z"), kib(r.size), r.status, r.key]),
+    ...rs.map((r) => [r.live ? "*" : "", r.version, r.uploadedAt.replace(/\.\d+Z$/, "Z"), formatBytes(r.size), r.status, r.key]),
   ]);
 }
 

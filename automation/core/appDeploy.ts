@@ -1,8 +1,9 @@
 // Application revisions through CodeDeploy: deploy a folder, list revisions, redeploy an earlier one.
 import * as fs from "fs";
 import * as path from "path";
-import { compareSemver, isSemver, revisionKey } from "../../components/naming";
+import { compareSemver, isSemver, revisionKey, versionOfRevisionKey } from "../../components/naming";
 import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
+import { formatBytes } from "./bytes";
 import { buildBundle, listFolder } from "./bundle";
 import { InterruptedError, RevisionExistsError, UserError } from "./errors";
 import { appNameOf, Clock, CloudPort, CONFIG, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
@@ -66,11 +67,6 @@ async function target(stack: StackPort): Promise<Target> {
     destination: config[CONFIG.appDestination] || `/opt/${appName}/current`,
   };
 }
-
-const versionOfKey = (appName: string, key: string) => {
-  const m = new RegExp(`^${appName}/(.+)\\.zip$`).exec(key);
-  return m && isSemver(m[1]) ? m[1] : undefined;
-};
 
 export async function deployFolder(
   deps: AppDeps,
@@ -145,11 +141,16 @@ export interface RevisionInfo {
 
 const HISTORY = 100;
 
+/** Successful deployments of a revision, the most recently completed first. */
+function succeededNewestFirst(deployments: DeploymentInfo[]): (DeploymentInfo & { revision: S3Location })[] {
+  return deployments
+    .filter((d): d is DeploymentInfo & { revision: S3Location } => d.status === "Succeeded" && !!d.revision)
+    .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0));
+}
+
 /** The version serving now: the revision of the most recently completed successful deployment. */
 function liveKey(deployments: DeploymentInfo[]): string | undefined {
-  return deployments
-    .filter((d) => d.status === "Succeeded" && d.revision)
-    .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0))[0]?.revision?.key;
+  return succeededNewestFirst(deployments)[0]?.revision.key;
 }
 
 export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
@@ -158,7 +159,7 @@ export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "dep
   const live = liveKey(deployments);
   const out: RevisionInfo[] = [];
   for (const obj of objects) {
-    const version = versionOfKey(t.appName, obj.key);
+    const version = versionOfRevisionKey(t.appName, obj.key);
     if (!version) continue;
     const last = deployments.find((d) => d.revision?.key === obj.key); // newest first
     out.push({ version, key: obj.key, uploadedAt: obj.lastModified.toISOString(), size: obj.size, status: last?.status ?? "never deployed", live: obj.key === live });
@@ -171,23 +172,21 @@ export async function appRollback(deps: AppDeps, o: { version?: string; yes: boo
   const t = await target(stack);
   const deployments = await deploy.recentDeployments(t.app, t.group, HISTORY);
   const live = liveKey(deployments);
-  const liveVersion = live ? versionOfKey(t.appName, live) : undefined;
+  const liveVersion = live ? versionOfRevisionKey(t.appName, live) : undefined;
   let key: string;
   if (o.version === undefined) {
-    const previous = deployments
-      .filter((d) => d.status === "Succeeded" && d.revision && d.revision.key !== live && versionOfKey(t.appName, d.revision.key))
-      .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0))[0];
+    const previous = succeededNewestFirst(deployments).find((d) => d.revision.key !== live && versionOfRevisionKey(t.appName, d.revision.key));
     if (!previous) throw new UserError(`no earlier successfully deployed revision of ${t.appName} than ${liveVersion ?? "the live one"}; name one: \`ec2-rollback app-rollback <version>\` (see \`ec2-rollback revisions\`)`);
-    key = previous.revision!.key;
+    key = previous.revision.key;
   } else {
     const version = o.version.replace(/^v/, "");
     if (!isSemver(version)) throw new UserError(`"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`, 2);
     key = revisionKey(t.appName, version);
   }
-  const version = versionOfKey(t.appName, key)!;
+  const version = versionOfRevisionKey(t.appName, key)!;
   const obj = await store.head(t.bucket, key);
   if (!obj) {
-    const known = (await store.list(t.bucket, `${t.appName}/`)).map((x) => versionOfKey(t.appName, x.key)).filter((v): v is string => !!v).sort(compareSemver);
+    const known = (await store.list(t.bucket, `${t.appName}/`)).map((x) => versionOfRevisionKey(t.appName, x.key)).filter((v): v is string => !!v).sort(compareSemver);
     throw new UserError(`revision ${version} of ${t.appName} is not in ${t.bucket}; known: ${known.length ? known.join(", ") : "none (deploy one with `ec2-rollback deploy`)"}`);
   }
   if (key === live) {
@@ -230,7 +229,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
   if (rollbackId) {
     ui.step(`CodeDeploy is rolling back automatically: ${rollbackId}`);
     const r = await waitFor(deps, rollbackId, o);
-    const back = r.revision ? versionOfKey(t.appName, r.revision.key) : undefined;
+    const back = r.revision ? versionOfRevisionKey(t.appName, r.revision.key) : undefined;
     if (r.status === "Succeeded") {
       throw new DeployFailed(`deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; CodeDeploy rolled back (${rollbackId}): ${back ?? "the previous revision"} is live`, {
         deploymentId: id,
@@ -248,7 +247,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
     );
   }
   const live = liveKey(await deploy.recentDeployments(t.app, t.group, HISTORY));
-  const liveVersion = live ? versionOfKey(t.appName, live) : undefined;
+  const liveVersion = live ? versionOfRevisionKey(t.appName, live) : undefined;
   throw new DeployFailed(
     `deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; no automatic rollback ` +
       (liveVersion ? `(the last good version, ${liveVersion}, may be partly replaced): put it back with \`ec2-rollback app-rollback ${liveVersion}\`` : "(no earlier revision was ever deployed): nothing is live"),
@@ -315,8 +314,3 @@ function bump(v: string): string {
   const [maj, min, pat] = v.split(/[.-]/).map(Number);
   return `${maj}.${min}.${pat + 1}`;
 }
-
-export function formatBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
-}
-

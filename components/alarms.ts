@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { alarmName, HEALTH_METRIC, healthMetricDimensions, stackResourceName } from "../contract/naming";
 
 export interface AlarmsArgs {
   appName: string;
@@ -25,7 +26,7 @@ export class Alarms extends pulumi.ComponentResource {
   constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ec2-rollback:index:Alarms", name, {}, opts);
     const parent = { parent: this };
-    const prefix = `${args.appName}-${args.stack}`;
+    const prefix = stackResourceName(args.appName, args.stack);
 
     let actions: pulumi.Output<string>[] = [];
     if (args.email) {
@@ -38,7 +39,7 @@ export class Alarms extends pulumi.ComponentResource {
     const statusCheck = new aws.cloudwatch.MetricAlarm(
       `${name}-status-check`,
       {
-        name: `${prefix}-status-check`,
+        name: alarmName(args.appName, args.stack, "status-check"),
         alarmDescription: `${prefix}: EC2 status check failing (machine or OS)`,
         namespace: "AWS/EC2",
         metricName: "StatusCheckFailed",
@@ -58,11 +59,11 @@ export class Alarms extends pulumi.ComponentResource {
     const appHealth = new aws.cloudwatch.MetricAlarm(
       `${name}-app-health`,
       {
-        name: `${prefix}-app-health`,
+        name: alarmName(args.appName, args.stack, "app-health"),
         alarmDescription: `${prefix}: the app does not answer its health check on the instance`,
         namespace: args.metricNamespace,
-        metricName: "HealthCheckFailed",
-        dimensions: { App: args.appName, Stack: args.stack },
+        metricName: HEALTH_METRIC,
+        dimensions: healthMetricDimensions(args.appName, args.stack),
         statistic: "Maximum",
         period: 60,
         evaluationPeriods: 3,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { stackResourceName, TAG } from "../contract/naming";
 import { assumeRolePolicyFor } from "./iam";
 
 export interface BackupArgs {
@@ -29,8 +30,8 @@ export class Backup extends pulumi.ComponentResource {
   constructor(name: string, args: BackupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ec2-rollback:index:Backup", name, {}, opts);
     const parent = { parent: this };
-    const fullName = `${args.appName}-${args.stack}`;
-    const pointTags = { App: args.appName, Stack: args.stack };
+    const fullName = stackResourceName(args.appName, args.stack);
+    const pointTags = { [TAG.app]: args.appName, [TAG.stack]: args.stack };
 
     const key = new aws.kms.Key(
       `${name}-backup-key`,
@@ -47,7 +48,7 @@ export class Backup extends pulumi.ComponentResource {
         startWindow: 60,
         completionWindow: 180,
         lifecycle: { deleteAfter: args.retentionDays },
-        recoveryPointTags: { ...pointTags, Rule: "daily" },
+        recoveryPointTags: { ...pointTags, [TAG.rule]: "daily" },
       },
     ];
     if (args.weeklyRetentionDays > 0) {
@@ -58,7 +59,7 @@ export class Backup extends pulumi.ComponentResource {
         startWindow: 60,
         completionWindow: 180,
         lifecycle: { deleteAfter: args.weeklyRetentionDays },
-        recoveryPointTags: { ...pointTags, Rule: "weekly" },
+        recoveryPointTags: { ...pointTags, [TAG.rule]: "weekly" },
       });
     }
     const plan = new aws.backup.Plan(`${name}-backup-plan`, { name: fullName, rules, tags: args.tags }, parent);

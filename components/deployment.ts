@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { stackResourceName } from "../contract/naming";
 import { assumeRolePolicyFor } from "./iam";
 
 export interface DeploymentArgs {
@@ -29,7 +30,7 @@ export class Deployment extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ec2-rollback:index:Deployment", name, {}, opts);
     const parent = { parent: this };
-    const fullName = `${args.appName}-${args.stack}`;
+    const fullName = stackResourceName(args.appName, args.stack);
 
     const role = new aws.iam.Role(
       `${name}-codedeploy-role`,

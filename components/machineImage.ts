@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
-import { isAmiId } from "./naming";
+import { configKey } from "../contract/config";
+import { isAmiId } from "../contract/naming";
 import { SettingsError } from "./settings";
 
 /**
@@ -17,7 +18,7 @@ export async function resolveMachineImage(amiVersion: string, region: string): P
   });
   if (found.ids.length === 0) {
     throw new SettingsError(
-      `ec2-rollback:amiVersion "${amiVersion}": no AMI of that name is owned by this account in ${region}; ` +
+      `${configKey("amiVersion")} "${amiVersion}": no AMI of that name is owned by this account in ${region}; ` +
         "list the versions with `ec2-rollback versions` (or make one with `ec2-rollback checkpoint <version>`)",
     );
   }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { DATA_DEVICE, DATA_MOUNT_PATH, stackResourceName, TAG } from "../contract/naming";
 import { renderUserData } from "./userData";
 import { assumeRolePolicyFor } from "./iam";
 
@@ -24,9 +25,6 @@ export interface ServerArgs {
   /** Extra tags on the instance only: what the deployment group and backup selection match. */
   instanceTags: Record<string, string>;
 }
-
-export const DATA_DEVICE = "/dev/sdf";
-export const DATA_MOUNT_PATH = "/data";
 
 /**
  * The machine and its address. Changing `amiId` replaces the instance (create-before-delete):
@@ -103,7 +101,7 @@ export class Server extends pulumi.ComponentResource {
               size: args.dataVolumeSizeGiB,
               type: "gp3",
               encrypted: true,
-              tags: { ...args.tags, Name: `${args.appName}-${args.stack}-data` },
+              tags: { ...args.tags, [TAG.name]: `${stackResourceName(args.appName, args.stack)}-data` },
             },
             // The data outlives any machine version: deleting it takes an explicit unprotect.
             { ...parent, protect: true },
@@ -140,18 +138,18 @@ export class Server extends pulumi.ComponentResource {
           volumeSize: args.rootVolumeSizeGiB,
           encrypted: true,
           deleteOnTermination: true,
-          tags: { ...args.tags, Name: `${args.appName}-${args.stack}-root` },
+          tags: { ...args.tags, [TAG.name]: `${stackResourceName(args.appName, args.stack)}-root` },
         },
         userData,
         userDataReplaceOnChange: false,
-        tags: { ...args.tags, ...args.instanceTags, Name: `${args.appName}-${args.stack}` },
+        tags: { ...args.tags, ...args.instanceTags, [TAG.name]: stackResourceName(args.appName, args.stack) },
       },
       parent,
     );
 
     const eip = new aws.ec2.Eip(
       `${name}-eip`,
-      { domain: "vpc", tags: { ...args.tags, Name: `${args.appName}-${args.stack}` } },
+      { domain: "vpc", tags: { ...args.tags, [TAG.name]: stackResourceName(args.appName, args.stack) } },
       parent,
     );
     new aws.ec2.EipAssociation(

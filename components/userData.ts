@@ -1,6 +1,7 @@
 // The instance's first-boot script (cloud-init user data). It also runs on every instance launched
 // from a checkpoint AMI, so each step checks before it acts. It must not depend on the AMI version:
 // a rollback changes the AMI and nothing else.
+import { HEALTH_METRIC, healthMetricDimensions } from "../contract/naming";
 
 export interface UserDataArgs {
   appName: string;
@@ -19,6 +20,9 @@ export interface UserDataArgs {
 
 export function renderUserData(a: UserDataArgs): string {
   const probe = `/usr/local/sbin/${a.appName}-health-probe`;
+  const dimensions = Object.entries(healthMetricDimensions(a.appName, a.stack))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
   const lines = [
     "#!/bin/bash",
     "# ec2-rollback first-boot script: idempotent, safe to run again on an instance made from a checkpoint AMI.",
@@ -42,7 +46,7 @@ export function renderUserData(a: UserDataArgs): string {
     `[ -e '${a.appDestination}' ] || exit 0   # nothing deployed yet: publish nothing`,
     `if curl -fsS -o /dev/null --max-time 5 'http://127.0.0.1:${a.healthPort}${a.healthPath}'; then v=0; else v=1; fi`,
     `exec aws cloudwatch put-metric-data --region '${a.region}' --namespace '${a.metricNamespace}' \\`,
-    `  --metric-name HealthCheckFailed --dimensions 'App=${a.appName},Stack=${a.stack}' --unit Count --value "$v"`,
+    `  --metric-name ${HEALTH_METRIC} --dimensions '${dimensions}' --unit Count --value "$v"`,
     "PROBE",
     `chmod 755 ${probe}`,
     `cat > /etc/systemd/system/${a.appName}-health-probe.service <<UNIT`,

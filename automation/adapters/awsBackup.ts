@@ -1,6 +1,6 @@
 // BackupPort over AWS Backup (AWS SDK v3).
 import { BackupClient, DescribeBackupJobCommand, paginateListRecoveryPointsByBackupVault, StartBackupJobCommand } from "@aws-sdk/client-backup";
-import { amiOfRecoveryPoint } from "../core/backup";
+import { amiOfRecoveryPoint } from "../core/recoveryPoints";
 import { BackupJob, BackupPort, RecoveryPoint } from "../core/ports";
 import { aws } from "./awsErrors";
 

@@ -1,9 +1,10 @@
 // StackPort over Pulumi's Automation API (LocalWorkspace on the project folder, the selected stack).
-import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { InterruptedError, StackLockedError, UserError } from "../core/errors";
+import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { configKey } from "../../contract/config";
+import { Ec2RollbackError, InterruptedError, StackLockedError } from "../core/errors";
 import { PreviewResult, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
 
-const AMI_VERSION = "ec2-rollback:amiVersion";
+const AMI_VERSION = configKey("amiVersion");
 
 /**
  * The most telling line of a failed CLI run: its last specific `error:` line (the resource's diagnostic,
@@ -19,29 +20,45 @@ export function lastErrorLine(text: string): string {
   return (specific.at(-1) ?? errors.at(-1) ?? lines.at(-1) ?? "unknown error").replace(/^.*?\berror:\s*/i, "");
 }
 
-/** Turns what the Pulumi CLI says into one line naming the problem and the fix. */
+/**
+ * Turns what the Pulumi CLI says into one line naming the problem and the fix, keeping the original as
+ * the cause. The Automation API's own typed errors first; its messages only for what it does not type.
+ */
 export function explainPulumiError(e: unknown, ctx: { stack: string; workDir: string }): Error {
+  const cause = { cause: e };
+  if (e instanceof ConcurrentUpdateError) return new StackLockedError(ctx.stack, e);
+  if (e instanceof StackNotFoundError) return stackNotFound(ctx, e);
   const text = e instanceof Error ? `${e.message}\n${(e as { stderr?: string }).stderr ?? ""}` : String(e);
-  if (/ENOENT/.test(text) && /pulumi/.test(text)) {
-    return new UserError("the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again");
+  if ((e as { code?: string }).code === "ENOENT" || (/ENOENT/.test(text) && /pulumi/.test(text))) {
+    return new Ec2RollbackError("PULUMI_MISSING", "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again", cause);
   }
-  if (/the stack is currently locked by|Another update is currently in progress/.test(text)) return new StackLockedError(ctx.stack);
-  if (/no stack named .* found/.test(text)) {
-    return new UserError(`stack "${ctx.stack}" does not exist in this backend: create it with \`pulumi stack init ${ctx.stack}\` in ${ctx.workDir}, or pass --stack <name>`);
-  }
+  if (/the stack is currently locked by|Another update is currently in progress/.test(text)) return new StackLockedError(ctx.stack, e);
+  if (/no stack named .* found/.test(text)) return stackNotFound(ctx, e);
   if (/incorrect passphrase/i.test(text)) {
-    return new UserError("PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase: export the one the stack was created with and try again");
+    return new Ec2RollbackError("PASSPHRASE_WRONG", "PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase: export the one the stack was created with and try again", cause);
   }
   if (/passphrase must be set|PULUMI_CONFIG_PASSPHRASE/.test(text)) {
-    return new UserError("the stack's secrets need its passphrase: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and try again");
+    return new Ec2RollbackError(
+      "PASSPHRASE_MISSING",
+      "the stack's secrets need its passphrase: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and try again",
+      cause,
+    );
   }
   if (/no Pulumi\.yaml project file found|could not find Pulumi\.yaml/i.test(text)) {
-    return new UserError(`no Pulumi project in ${ctx.workDir}: run from the project folder or pass --cwd <dir>`);
+    return new Ec2RollbackError("NO_PROJECT", `no Pulumi project in ${ctx.workDir}: run from the project folder or pass --cwd <dir>`, cause);
   }
   if (/(NoCredentialProviders|no valid credential sources|failed to refresh cached credentials|could not load credentials)/i.test(text)) {
-    return new UserError("Pulumi found no AWS credentials: set AWS_PROFILE (and `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+    return new Ec2RollbackError("AWS_CREDENTIALS", "Pulumi found no AWS credentials: set AWS_PROFILE (and `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", cause);
   }
-  return new Error(lastErrorLine(text));
+  return new Ec2RollbackError("PULUMI_FAILED", lastErrorLine(text), cause);
+}
+
+function stackNotFound(ctx: { stack: string; workDir: string }, cause: unknown): Ec2RollbackError {
+  return new Ec2RollbackError(
+    "STACK_NOT_FOUND",
+    `stack "${ctx.stack}" does not exist in this backend: create it with \`pulumi stack init ${ctx.stack}\` in ${ctx.workDir}, or pass --stack <name>`,
+    { cause },
+  );
 }
 
 function plainOutputs(o: Record<string, { value: unknown }>): StackOutputs {
@@ -59,8 +76,6 @@ function progressOf(e: EngineEvent): UpProgress | undefined {
 export class PulumiStack implements StackPort {
   private cachedConfig?: Record<string, string>;
   private cachedOutputs?: StackOutputs;
-  /** How many times the Pulumi CLI was started through this adapter (for the benchmark). */
-  public static invocations = 0;
 
   private constructor(
     private readonly stack: Stack,
@@ -81,17 +96,14 @@ export class PulumiStack implements StackPort {
     const ctx = { stack: o.stackName, workDir: o.workDir };
     try {
       const ws = await LocalWorkspace.create({ workDir: o.workDir, envVars: { PULUMI_SKIP_UPDATE_CHECK: "true", ...o.env } });
-      PulumiStack.invocations++; // pulumi version
       const stack = await Stack.select(o.stackName, ws);
-      PulumiStack.invocations++; // pulumi stack select
       return new PulumiStack(stack, o.workDir, o.forwardInterrupt ?? true);
     } catch (e) {
       throw explainPulumiError(e, ctx);
     }
   }
 
-  private async call<T>(f: () => Promise<T>, invocations = 1): Promise<T> {
-    PulumiStack.invocations += invocations;
+  private async call<T>(f: () => Promise<T>): Promise<T> {
     try {
       return await f();
     } catch (e) {
@@ -114,7 +126,6 @@ export class PulumiStack implements StackPort {
 
   async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {
     try {
-      // up, then (inside the Automation API) stack output ×2 and stack history.
       const r = await this.call(
         () =>
           this.stack.up({
@@ -126,7 +137,6 @@ export class PulumiStack implements StackPort {
               if (p) o.onProgress(p);
             },
           }),
-        4,
       );
       this.cachedOutputs = plainOutputs(r.outputs);
       return { ...this.cachedOutputs };
@@ -157,7 +167,7 @@ export class PulumiStack implements StackPort {
   }
 
   async outputs(): Promise<StackOutputs> {
-    this.cachedOutputs ??= plainOutputs(await this.call(() => this.stack.outputs(), 2));
+    this.cachedOutputs ??= plainOutputs(await this.call(() => this.stack.outputs()));
     return { ...this.cachedOutputs };
   }
 

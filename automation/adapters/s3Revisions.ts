@@ -1,6 +1,5 @@
 // RevisionStorePort over S3 (AWS SDK v3).
 import { HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { RevisionExistsError } from "../core/errors";
 import { RevisionObject, RevisionStorePort } from "../core/ports";
 import { aws } from "./awsErrors";
 
@@ -19,7 +18,7 @@ export class S3Revisions implements RevisionStorePort {
     });
   }
 
-  putNew(bucket: string, key: string, body: Buffer, o: { sha256Base64: string; metadata: Record<string, string> }): Promise<RevisionObject> {
+  putNew(bucket: string, key: string, body: Buffer, o: { sha256Base64: string; metadata: Record<string, string> }): Promise<RevisionObject | undefined> {
     return aws(async () => {
       try {
         const r = await this.s3.send(
@@ -38,7 +37,7 @@ export class S3Revisions implements RevisionStorePort {
         return { key, size: body.length, lastModified: new Date(), versionId: r.VersionId, eTag: r.ETag };
       } catch (e) {
         if ((e as Error).name === "PreconditionFailed" || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
-          throw new RevisionExistsError(key);
+          return undefined;
         }
         throw e;
       }

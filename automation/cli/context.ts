@@ -1,8 +1,9 @@
 // Opens what a command works on: the project folder, its stack (Automation API) and the AWS account.
 import * as fs from "fs";
 import * as path from "path";
-import { UserError } from "../core/errors";
-import { BackupPort, CONFIG, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
+import { REGION_KEY } from "../../contract/config";
+import { Ec2RollbackError } from "../core/errors";
+import { BackupPort, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
 export interface GlobalOptions {
   stack: string;
@@ -21,7 +22,7 @@ export interface CommandContext {
 export async function openContext(g: GlobalOptions): Promise<CommandContext> {
   const projectDir = path.resolve(g.cwd);
   if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
-    throw new UserError(`no Pulumi.yaml in ${projectDir}: run ec2-rollback from the project folder or pass --cwd <dir>`);
+    throw new Ec2RollbackError("NO_PROJECT", `no Pulumi.yaml in ${projectDir}: run ec2-rollback from the project folder or pass --cwd <dir>`);
   }
   // Loaded here, not at start-up, so `--help` stays instant.
   const { backendEnv } = await import("../adapters/backend");
@@ -31,14 +32,15 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
   const onTerminal = !!(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
   const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backendEnv(projectDir), forwardInterrupt: !onTerminal });
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
-  const region = config[CONFIG.region];
+  const region = config[REGION_KEY];
   if (!region) {
-    throw new UserError(`stack "${g.stack}" has no aws:region: set it with \`pulumi config set aws:region <region> --stack ${g.stack}\``);
+    throw new Ec2RollbackError("CONFIG_INVALID", `stack "${g.stack}" has no ${REGION_KEY}: set it with \`pulumi config set ${REGION_KEY} <region> --stack ${g.stack}\``);
   }
   if (outputs.region && outputs.region !== region) {
-    throw new UserError(
-      `region mismatch: stack config aws:region is ${region} but the stack's resources are in ${outputs.region}; ` +
-        `set it back with \`pulumi config set aws:region ${outputs.region} --stack ${g.stack}\``,
+    throw new Ec2RollbackError(
+      "REGION_MISMATCH",
+      `region mismatch: stack config ${REGION_KEY} is ${region} but the stack's resources are in ${outputs.region}; ` +
+        `set it back with \`pulumi config set ${REGION_KEY} ${outputs.region} --stack ${g.stack}\``,
     );
   }
   const cloud = Ec2Cloud.forRegion(region);

@@ -1,5 +1,6 @@
 // Human-readable results (stdout). `--json` prints the same objects as JSON instead.
 import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeploy";
+import type { BackupResult } from "../core/backup";
 import { formatBytes } from "../core/bytes";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { PruneResult } from "../core/prune";
@@ -45,7 +46,13 @@ export function formatVersions(points: RollbackPoint[]): string {
 }
 
 export function formatCheckpoint(c: CheckpointResult): string {
-  return `${c.name} ${c.amiId} (from ${c.instanceId}, ${c.rebooted ? "rebooted" : "no reboot"}, ${c.seconds}s)`;
+  return `${c.name} ${c.amiId} (from ${c.instanceId}, ${c.rebooted ? "rebooted" : "no reboot"}, ${seconds(c.durationMs)})`;
+}
+
+export function formatBackup(r: BackupResult): string {
+  return r.amiId
+    ? `recovery point ${r.recoveryPointArn} (AMI ${r.amiId}, ${seconds(r.durationMs)}); roll back to it with \`ec2-rollback rollback ${r.amiId}\``
+    : `backup job ${r.jobId} started`;
 }
 
 export function formatRollback(r: RollbackResult): string {

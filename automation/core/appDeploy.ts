@@ -1,13 +1,16 @@
 // Application revisions through CodeDeploy: deploy a folder, list revisions, redeploy an earlier one.
 import * as fs from "fs";
 import * as path from "path";
-import { compareSemver, isSemver, revisionKey, versionOfRevisionKey } from "../../components/naming";
+import { revisionKey, revisionPrefix, versionOfRevisionKey } from "../../contract/naming";
+import { compareSemver, isSemver, nextPatch } from "../../contract/semver";
 import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
 import { formatBytes } from "./bytes";
 import { buildBundle, listFolder } from "./bundle";
-import { InterruptedError, RevisionExistsError, UserError } from "./errors";
-import { appNameOf, Clock, CloudPort, CONFIG, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
-import { confirmOrRefuse } from "./rollback";
+import { confirmOrRefuse } from "./confirm";
+import { Ec2RollbackError } from "./errors";
+import { poll } from "./poll";
+import { Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { readStack, requireOutputs } from "./stackState";
 
 export interface AppDeps {
   stack: StackPort;
@@ -54,18 +57,9 @@ interface Target {
 }
 
 async function target(stack: StackPort): Promise<Target> {
-  const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
-  const appName = appNameOf(config);
-  if (!outputs.revisionsBucket || !outputs.applicationName || !outputs.deploymentGroupName) {
-    throw new UserError(`stack "${stack.name}" has no revisionsBucket/applicationName/deploymentGroupName outputs; run \`pulumi up\` first`);
-  }
-  return {
-    appName,
-    bucket: outputs.revisionsBucket,
-    app: outputs.applicationName,
-    group: outputs.deploymentGroupName,
-    destination: config[CONFIG.appDestination] || `/opt/${appName}/current`,
-  };
+  const { settings, outputs } = await readStack(stack);
+  const o = requireOutputs(stack.name, outputs, ["revisionsBucket", "applicationName", "deploymentGroupName"]);
+  return { appName: settings.appName, bucket: o.revisionsBucket, app: o.applicationName, group: o.deploymentGroupName, destination: settings.appDestination };
 }
 
 export async function deployFolder(
@@ -75,13 +69,13 @@ export async function deployFolder(
   const { stack, store, deploy, ui, cloud } = deps;
   // 1. Validate: nothing is uploaded or deployed before all of this passes.
   const dir = path.resolve(o.dir);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${o.dir} is not a folder: give the folder that holds the app`, 2);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Ec2RollbackError("USAGE", `${o.dir} is not a folder: give the folder that holds the app`);
   const version = o.version.replace(/^v/, "");
-  if (!isSemver(version)) throw new UserError(`--version "${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`, 2);
+  if (!isSemver(version)) throw new Ec2RollbackError("USAGE", `--version "${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`);
   const t = await target(stack);
   const key = revisionKey(t.appName, version);
   if (await store.head(t.bucket, key)) {
-    throw new UserError(`${key} is already in ${t.bucket}: a version is uploaded once and never replaced; bump the version (e.g. ${bump(version)})`);
+    throw new Ec2RollbackError("VERSION_EXISTS", `${key} is already in ${t.bucket}: a version is uploaded once and never replaced; bump the version (e.g. ${nextPatch(version)})`);
   }
 
   // 2. appspec.yml: the folder's own, checked, or one written for it.
@@ -96,7 +90,7 @@ export async function deployFolder(
     appspec = fs.readFileSync(path.join(dir, "appspec.yml"), "utf8");
     const problems = validateAppspec(appspec, files);
     if (problems.length) {
-      throw new UserError(`appspec.yml has ${problems.length} problem${problems.length > 1 ? "s" : ""}; fix and deploy again: ${problems.map((p) => `line ${p.line}: ${p.message}`).join("; ")}`);
+      throw new Ec2RollbackError("APPSPEC_INVALID", `appspec.yml has ${problems.length} problem${problems.length > 1 ? "s" : ""}; fix and deploy again: ${problems.map((p) => `line ${p.line}: ${p.message}`).join("; ")}`);
     }
     if (/^file_exists_behavior:/m.test(appspec)) ui.warn("appspec.yml sets file_exists_behavior, which takes precedence over --file-exists");
   }
@@ -111,13 +105,8 @@ export async function deployFolder(
   // 4. Upload (never over an existing key) and register.
   const who = (await cloud.identity()).arn;
   const when = new Date(deps.clock.now()).toISOString();
-  let uploaded;
-  try {
-    uploaded = await store.putNew(t.bucket, key, bundle.zip, { sha256Base64: bundle.sha256Base64, metadata: { version, sha256: bundle.sha256Hex, "uploaded-by": who } });
-  } catch (e) {
-    if (e instanceof RevisionExistsError) throw new UserError(`${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
-    throw e;
-  }
+  const uploaded = await store.putNew(t.bucket, key, bundle.zip, { sha256Base64: bundle.sha256Base64, metadata: { version, sha256: bundle.sha256Hex, "uploaded-by": who } });
+  if (!uploaded) throw new Ec2RollbackError("VERSION_EXISTS", `${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
   ui.succeed(`uploaded s3://${t.bucket}/${key}`);
   const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
   const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
@@ -155,7 +144,7 @@ function liveKey(deployments: DeploymentInfo[]): string | undefined {
 
 export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
   const t = await target(deps.stack);
-  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, `${t.appName}/`), deps.deploy.recentDeployments(t.app, t.group, HISTORY)]);
+  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, revisionPrefix(t.appName)), deps.deploy.recentDeployments(t.app, t.group, HISTORY)]);
   const live = liveKey(deployments);
   const out: RevisionInfo[] = [];
   for (const obj of objects) {
@@ -176,18 +165,18 @@ export async function appRollback(deps: AppDeps, o: { version?: string; yes: boo
   let key: string;
   if (o.version === undefined) {
     const previous = succeededNewestFirst(deployments).find((d) => d.revision.key !== live && versionOfRevisionKey(t.appName, d.revision.key));
-    if (!previous) throw new UserError(`no earlier successfully deployed revision of ${t.appName} than ${liveVersion ?? "the live one"}; name one: \`ec2-rollback app-rollback <version>\` (see \`ec2-rollback revisions\`)`);
+    if (!previous) throw new Ec2RollbackError("NO_PREVIOUS_VERSION", `no earlier successfully deployed revision of ${t.appName} than ${liveVersion ?? "the live one"}; name one: \`ec2-rollback app-rollback <version>\` (see \`ec2-rollback revisions\`)`);
     key = previous.revision.key;
   } else {
     const version = o.version.replace(/^v/, "");
-    if (!isSemver(version)) throw new UserError(`"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`, 2);
+    if (!isSemver(version)) throw new Ec2RollbackError("USAGE", `"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`);
     key = revisionKey(t.appName, version);
   }
   const version = versionOfRevisionKey(t.appName, key)!;
   const obj = await store.head(t.bucket, key);
   if (!obj) {
-    const known = (await store.list(t.bucket, `${t.appName}/`)).map((x) => versionOfRevisionKey(t.appName, x.key)).filter((v): v is string => !!v).sort(compareSemver);
-    throw new UserError(`revision ${version} of ${t.appName} is not in ${t.bucket}; known: ${known.length ? known.join(", ") : "none (deploy one with `ec2-rollback deploy`)"}`);
+    const known = (await store.list(t.bucket, revisionPrefix(t.appName))).map((x) => versionOfRevisionKey(t.appName, x.key)).filter((v): v is string => !!v).sort(compareSemver);
+    throw new Ec2RollbackError("VERSION_NOT_FOUND", `revision ${version} of ${t.appName} is not in ${t.bucket}; known: ${known.length ? known.join(", ") : "none (deploy one with `ec2-rollback deploy`)"}`);
   }
   if (key === live) {
     ui.succeed(`${version} is already live; nothing to do`);
@@ -231,7 +220,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
     const r = await waitFor(deps, rollbackId, o);
     const back = r.revision ? versionOfRevisionKey(t.appName, r.revision.key) : undefined;
     if (r.status === "Succeeded") {
-      throw new DeployFailed(`deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; CodeDeploy rolled back (${rollbackId}): ${back ?? "the previous revision"} is live`, {
+      throw new DeployFailedError(`deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; CodeDeploy rolled back (${rollbackId}): ${back ?? "the previous revision"} is live`, {
         deploymentId: id,
         version,
         key,
@@ -240,7 +229,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
         rolledBackBy: rollbackId,
       });
     }
-    throw new DeployFailed(
+    throw new DeployFailedError(
       `deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; the automatic rollback ${rollbackId} ${r.status.toLowerCase()} too: nothing known good is live; ` +
         "redeploy a good version with `ec2-rollback app-rollback <version>`",
       { deploymentId: id, version, key, status: d.status, rolledBackBy: rollbackId },
@@ -248,7 +237,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
   }
   const live = liveKey(await deploy.recentDeployments(t.app, t.group, HISTORY));
   const liveVersion = live ? versionOfRevisionKey(t.appName, live) : undefined;
-  throw new DeployFailed(
+  throw new DeployFailedError(
     `deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; no automatic rollback ` +
       (liveVersion ? `(the last good version, ${liveVersion}, may be partly replaced): put it back with \`ec2-rollback app-rollback ${liveVersion}\`` : "(no earlier revision was ever deployed): nothing is live"),
     { deploymentId: id, version, key, status: d.status, live: undefined },
@@ -256,13 +245,13 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
 }
 
 /** The failed deployment's outcome travels with the error, for --json. */
-export class DeployFailed extends UserError {
+export class DeployFailedError extends Ec2RollbackError {
   constructor(
     message: string,
     public readonly outcome: DeployOutcome,
   ) {
-    super(message);
-    this.name = "DeployFailed";
+    super("DEPLOY_FAILED", message);
+    this.name = "DeployFailedError";
   }
 }
 
@@ -270,47 +259,36 @@ const DONE = new Set(["Succeeded", "Failed", "Stopped"]);
 
 async function waitFor(deps: AppDeps, id: string, o: WaitOptions): Promise<DeploymentInfo> {
   const { deploy, ui, clock } = deps;
-  const start = clock.now();
   const seen = new Map<string, string>();
-  for (;;) {
-    if (o.signal?.aborted) throw new UserError(`stopped waiting (Ctrl-C); deployment ${id} goes on in CodeDeploy: see \`ec2-rollback revisions\``, 130);
+  const what = `deployment ${id}`;
+  return poll({ clock, ui, what, timeoutMs: o.timeoutMs, intervalMs: o.pollMs, signal: o.signal, goesOnAt: "`ec2-rollback revisions`" }, async () => {
     const d = await deploy.getDeployment(id);
     for (const e of await deploy.lifecycle(id)) {
       if (seen.get(e.name) !== e.status && e.status !== "Pending") {
         const line = `  ${e.name}: ${e.status}`;
         if (e.status === "Failed") ui.fail(line);
-        else if (e.status === "InProgress") ui.progress(line);
+        else if (e.status === "InProgress") ui.step(line);
         else ui.succeed(line);
       }
       seen.set(e.name, e.status);
     }
-    if (DONE.has(d.status)) return d;
-    const elapsed = Math.round((clock.now() - start) / 1000);
-    if (clock.now() - start >= o.timeoutMs) throw new UserError(`deployment ${id} still ${d.status} after ${elapsed}s; it goes on in CodeDeploy: see \`ec2-rollback revisions\``);
-    ui.progress(`deployment ${id}: ${d.status} (${elapsed}s)`);
-    try {
-      await clock.sleep(o.pollMs, o.signal);
-    } catch (e) {
-      if (!(e instanceof InterruptedError)) throw e;
-    }
-  }
+    return DONE.has(d.status) ? { done: true, value: d } : { done: false, progress: d.status };
+  });
 }
 
 /** CodeDeploy fills rollbackInfo a moment after the failure; look a few times before concluding there is none. */
 async function waitForRollbackId(deps: AppDeps, id: string, o: WaitOptions): Promise<string | undefined> {
-  for (let i = 0; i < 3; i++) {
-    await deps.clock.sleep(o.pollMs, o.signal).catch(() => undefined);
+  const what = `CodeDeploy's automatic rollback of ${id}`;
+  const none = new Error("none");
+  return poll({ clock: deps.clock, what, timeoutMs: 3 * o.pollMs, intervalMs: o.pollMs, signal: o.signal, goesOnAt: "`ec2-rollback revisions`", onTimeout: () => none }, async () => {
     const d = await deps.deploy.getDeployment(id);
-    if (d.rollback?.rollbackDeploymentId) return d.rollback.rollbackDeploymentId;
-  }
-  return undefined;
+    return d.rollback?.rollbackDeploymentId ? { done: true, value: d.rollback.rollbackDeploymentId } : { done: false, progress: "not started" };
+  }).catch((e) => {
+    if (e === none) return undefined;
+    throw e;
+  });
 }
 
 function lastLine(s: string): string {
   return s.trim().split("\n").at(-1)?.trim() ?? "";
-}
-
-function bump(v: string): string {
-  const [maj, min, pat] = v.split(/[.-]/).map(Number);
-  return `${maj}.${min}.${pat + 1}`;
 }

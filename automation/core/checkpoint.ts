@@ -1,8 +1,11 @@
 // A named machine version: an AMI of the running instance, `<appName>-v<semver>`.
-import { amiName, isSemver, TAG_APP, TAG_STACK, TAG_VERSION } from "../../components/naming";
-import { UserError } from "./errors";
-import { appNameOf, Clock, CloudPort, StackPort, Ui } from "./ports";
-import { confirmOrRefuse } from "./rollback";
+import { amiName, TAG } from "../../contract/naming";
+import { isSemver } from "../../contract/semver";
+import { confirmOrRefuse } from "./confirm";
+import { Ec2RollbackError } from "./errors";
+import { poll, seconds } from "./poll";
+import { Clock, CloudPort, StackPort, Ui } from "./ports";
+import { readStack, requireOutputs } from "./stackState";
 
 export interface CheckpointOptions {
   version: string;
@@ -20,7 +23,7 @@ export interface CheckpointResult {
   amiId: string;
   instanceId: string;
   rebooted: boolean;
-  seconds: number;
+  durationMs: number;
 }
 
 export async function checkpoint(
@@ -31,17 +34,16 @@ export async function checkpoint(
   const t0 = clock.now();
   const version = o.version.trim().replace(/^v/, "");
   if (!isSemver(version)) {
-    throw new UserError(`"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.3.0-rc.1`, 2);
+    throw new Ec2RollbackError("USAGE", `"${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.3.0-rc.1`);
   }
-  const [config, outputs, identity] = await Promise.all([stack.config(), stack.outputs(), cloud.identity()]);
-  const appName = appNameOf(config);
+  const [{ settings, outputs }, identity] = await Promise.all([readStack(stack), cloud.identity()]);
+  const { appName } = settings;
   const name = amiName(appName, version);
   const existing = await cloud.findOwnImageByName(name);
   if (existing) {
-    throw new UserError(`${name} already exists (${existing.id}, ${existing.createdAt.toISOString()}); versions are immutable: pick a new version`);
+    throw new Ec2RollbackError("VERSION_EXISTS", `${name} already exists (${existing.id}, ${existing.createdAt.toISOString()}); versions are immutable: pick a new version`);
   }
-  const instanceId = outputs.instanceId;
-  if (!instanceId) throw new UserError(`stack "${stack.name}" has no instanceId output; run \`pulumi up\` first`);
+  const { instanceId } = requireOutputs(stack.name, outputs, ["instanceId"]);
 
   await confirmOrRefuse(
     ui,
@@ -56,29 +58,25 @@ export async function checkpoint(
     description: `${appName} ${version} from ${instanceId} (stack ${stack.name})`,
     reboot: o.reboot,
     tags: {
-      [TAG_APP]: appName,
-      [TAG_VERSION]: version,
-      [TAG_STACK]: stack.name,
-      Name: name,
-      CreatedBy: identity.arn,
-      CreatedAt: new Date(clock.now()).toISOString(),
+      [TAG.app]: appName,
+      [TAG.version]: version,
+      [TAG.stack]: stack.name,
+      [TAG.name]: name,
+      [TAG.createdBy]: identity.arn,
+      [TAG.createdAt]: new Date(clock.now()).toISOString(),
     },
   });
   ui.step(`creating ${name} (${amiId}) from ${instanceId}`);
-  for (;;) {
+  const what = `AMI ${name} (${amiId})`;
+  await poll({ clock, ui, what, timeoutMs: o.timeoutMs, intervalMs: o.pollMs, signal: o.signal, goesOnAt: "`ec2-rollback versions`" }, async () => {
     const image = await cloud.describeImage(amiId);
-    const elapsed = Math.round((clock.now() - t0) / 1000);
-    if (image?.state === "available") break;
+    if (image?.state === "available") return { done: true, value: image };
     if (image && ["failed", "error", "invalid", "deregistered"].includes(image.state)) {
-      throw new UserError(`AMI ${name} (${amiId}) ${image.state}: ${image.stateReason ?? "no reason given"}`);
+      throw new Ec2RollbackError("IMAGE_FAILED", `${what} ${image.state}: ${image.stateReason ?? "no reason given"}`);
     }
-    if (clock.now() - t0 >= o.timeoutMs) {
-      throw new UserError(`AMI ${name} (${amiId}) still ${image?.state ?? "not visible"} after ${elapsed}s; it may yet finish: see \`ec2-rollback versions\``);
-    }
-    ui.progress(`${name} (${amiId}): ${image?.state ?? "pending"} (${elapsed}s)`);
-    await clock.sleep(o.pollMs, o.signal);
-  }
-  const seconds = Math.round((clock.now() - t0) / 1000);
-  ui.succeed(`${name} is available: ${amiId} (${seconds}s)`);
-  return { version, name, amiId, instanceId, rebooted: o.reboot, seconds };
+    return { done: false, progress: image?.state ?? "pending" };
+  });
+  const durationMs = clock.now() - t0;
+  ui.succeed(`${name} is available: ${amiId} (${seconds(durationMs)})`);
+  return { version, name, amiId, instanceId, rebooted: o.reboot, durationMs };
 }

@@ -1,44 +1,98 @@
-/**
- * A problem the user can fix: its message is one line naming the problem and the fix.
- * The CLI prints it as is and exits with `exitCode`.
- */
-export class UserError extends Error {
+// One error type for everything the CLI reports (after the AWS CDK toolkit's ToolkitError): a stable
+// `code` scripts and tests can rely on, the exit code it means, the one-line message a person reads
+// (the problem, the true resulting state, the fix), and the `cause` it wraps.
+
+/** Every code, and the exit code it means. */
+export const EXIT_CODES = {
+  /** Bad arguments: the command line itself is wrong. */
+  USAGE: 2,
+  /** A change needs a yes and there is no terminal to ask. */
+  CONFIRMATION_REQUIRED: 2,
+  /** The person answered no. */
+  NOT_CONFIRMED: 1,
+  /** Ctrl-C (or another signal) stopped the command. */
+  INTERRUPTED: 130,
+  /** A wait ran out of time; what was waited for may still finish. */
+  TIMED_OUT: 1,
+
+  NO_PROJECT: 1,
+  PULUMI_MISSING: 1,
+  STACK_NOT_FOUND: 1,
+  STACK_LOCKED: 1,
+  PASSPHRASE_MISSING: 1,
+  PASSPHRASE_WRONG: 1,
+  PULUMI_FAILED: 1,
+  /** The stack's configuration cannot be used. */
+  CONFIG_INVALID: 1,
+  /** The stack lacks outputs a command needs (never updated, or by an older program). */
+  STACK_NOT_READY: 1,
+  REGION_MISMATCH: 1,
+
+  AWS_CREDENTIALS: 1,
+  AWS_DENIED: 1,
+  AWS_FAILED: 1,
+
+  /** No AMI / revision / recovery point by that name. */
+  VERSION_NOT_FOUND: 1,
+  /** It exists but cannot be used (pending, someone else's, wrong architecture). */
+  VERSION_UNUSABLE: 1,
+  /** Versions are immutable: that one exists already. */
+  VERSION_EXISTS: 1,
+  /** "Previous" asked for and there is none. */
+  NO_PREVIOUS_VERSION: 1,
+  BACKUP_UNREADABLE: 1,
+
+  /** A machine change failed; the message says what serves now. */
+  CHANGE_FAILED: 1,
+  IMAGE_FAILED: 1,
+  BACKUP_FAILED: 1,
+  APPSPEC_INVALID: 1,
+  DEPLOY_FAILED: 1,
+
+  INTERNAL: 1,
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+export class Ec2RollbackError extends Error {
+  public readonly exitCode: number;
+
   constructor(
+    public readonly code: ErrorCode,
     message: string,
-    public readonly exitCode = 1,
+    opts: { cause?: unknown } = {},
   ) {
-    super(message);
-    this.name = "UserError";
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "Ec2RollbackError";
+    this.exitCode = EXIT_CODES[code];
   }
 }
 
+export function isEc2RollbackError(e: unknown, code?: ErrorCode): e is Ec2RollbackError {
+  return e instanceof Ec2RollbackError && (code === undefined || e.code === code);
+}
+
 /** Another update holds the stack's lock. */
-export class StackLockedError extends UserError {
-  constructor(stack: string) {
+export class StackLockedError extends Ec2RollbackError {
+  constructor(stack: string, cause?: unknown) {
     super(
+      "STACK_LOCKED",
       `stack "${stack}" is locked: another update is running on it; nothing was changed. ` +
         "Wait for it to finish (if it died, clear the lock with `pulumi cancel` or `pulumi stack export`/`import`) and try again",
+      { cause },
     );
     this.name = "StackLockedError";
   }
 }
 
-/** The operation was interrupted (Ctrl-C). */
-export class InterruptedError extends Error {
-  constructor() {
-    super("interrupted (Ctrl-C)");
+/** The operation was interrupted (Ctrl-C). The message says what goes on without us, if anything. */
+export class InterruptedError extends Ec2RollbackError {
+  constructor(message = "interrupted (Ctrl-C)") {
+    super("INTERRUPTED", message);
     this.name = "InterruptedError";
   }
 }
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** S3 refused the write because the key exists (If-None-Match). */
-export class RevisionExistsError extends Error {
-  constructor(public readonly key: string) {
-    super(`revision ${key} already exists`);
-    this.name = "RevisionExistsError";
-  }
 }

@@ -1,36 +1,8 @@
 // What the driver's core needs from the outside world. The CLI passes in real adapters
 // (Pulumi Automation API, AWS SDK); tests pass in fakes.
+import type { StackOutputs } from "../../contract/outputs";
 
-export const CONFIG = {
-  appName: "ec2-rollback:appName",
-  amiVersion: "ec2-rollback:amiVersion",
-  instanceType: "ec2-rollback:instanceType",
-  healthCheckPath: "ec2-rollback:healthCheckPath",
-  appDestination: "ec2-rollback:appDestination",
-  backupRetentionDays: "ec2-rollback:backupRetentionDays",
-  region: "aws:region",
-} as const;
-
-/** The app's name from stack config; `myapp` when unset (the program's default). */
-export function appNameOf(config: Record<string, string>): string {
-  return config[CONFIG.appName] || "myapp";
-}
-
-export interface StackOutputs {
-  instanceId?: string;
-  publicIp?: string;
-  elasticIpAllocationId?: string;
-  amiId?: string;
-  amiVersion?: string;
-  applicationName?: string;
-  deploymentGroupName?: string;
-  revisionsBucket?: string;
-  backupVaultName?: string;
-  backupPlanId?: string;
-  backupRoleArn?: string;
-  healthCheckUrl?: string;
-  region?: string;
-}
+export type { StackOutputs } from "../../contract/outputs";
 
 /** One entry of the stack's history, newest first. */
 export interface UpdateRecord {
@@ -154,8 +126,8 @@ export interface RevisionObject {
 
 export interface RevisionStorePort {
   head(bucket: string, key: string): Promise<RevisionObject | undefined>;
-  /** Writes only if the key does not exist yet; rejects with RevisionExistsError otherwise. */
-  putNew(bucket: string, key: string, body: Buffer, o: { sha256Base64: string; metadata: Record<string, string> }): Promise<RevisionObject>;
+  /** Writes only if the key does not exist yet; undefined (nothing written) when it does. */
+  putNew(bucket: string, key: string, body: Buffer, o: { sha256Base64: string; metadata: Record<string, string> }): Promise<RevisionObject | undefined>;
   list(bucket: string, prefix: string): Promise<RevisionObject[]>;
 }
 

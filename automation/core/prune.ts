@@ -1,10 +1,11 @@
 // Remove old checkpoint AMIs (and their snapshots). Never the pinned one, never the one pinned before
 // it, never a recovery point (AWS Backup owns those and expires them itself).
-import { versionOfAmiName } from "../../components/naming";
-import { UserError } from "./errors";
-import { appNameOf, Clock, CloudPort, CONFIG, MachineImage, StackPort, Ui } from "./ports";
-import { confirmOrRefuse } from "./rollback";
-import { previousPin } from "./target";
+import { amiNamePrefix, TAG, versionOfAmiName } from "../../contract/naming";
+import { confirmOrRefuse } from "./confirm";
+import { Ec2RollbackError } from "./errors";
+import { previousPin } from "./history";
+import { Clock, CloudPort, MachineImage, StackPort, Ui } from "./ports";
+import { readStack } from "./stackState";
 
 export interface PruneOptions {
   /** Keep this many newest checkpoints. */
@@ -29,21 +30,20 @@ const DAY = 86_400_000;
 export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock }, o: PruneOptions): Promise<PruneResult> {
   const { stack, cloud, ui, clock } = deps;
   if (o.keep === undefined && o.olderThanDays === undefined) {
-    throw new UserError("say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>", 2);
+    throw new Ec2RollbackError("USAGE", "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>");
   }
-  const [config, outputs, history] = await Promise.all([stack.config(), stack.outputs(), stack.history()]);
-  const appName = appNameOf(config);
-  const pin = config[CONFIG.amiVersion];
-  const before = pin ? previousPin(history, pin) : undefined;
+  const [{ settings, outputs }, history] = await Promise.all([readStack(stack), stack.history()]);
+  const { appName, amiVersion: pin } = settings;
+  const before = previousPin(history, pin);
   const protectedBy = (i: MachineImage): string | undefined => {
     if (i.name === pin || i.id === pin || i.id === outputs.amiId) return "pinned now";
     if (i.name === before || i.id === before) return "pinned before the current one";
-    if (i.tags["aws:backup:source-resource"] !== undefined) return "an AWS Backup recovery point";
+    if (i.tags[TAG.backupSource] !== undefined) return "an AWS Backup recovery point";
     if (i.state === "pending") return "still being created";
     return undefined;
   };
 
-  const checkpoints = (await cloud.listOwnImages(`${appName}-v`))
+  const checkpoints = (await cloud.listOwnImages(amiNamePrefix(appName)))
     .filter((i) => versionOfAmiName(appName, i.name))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
   const removed: PruneResult["removed"] = [];

@@ -1,8 +1,14 @@
 // Machine rollback (shared/design.md "Rollback of the machine, step by step").
-import { InterruptedError, messageOf, StackLockedError, UserError } from "./errors";
-import { appNameOf, BackupPort, Clock, CloudPort, CONFIG, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
-import { parseTarget, previousPin, ResolvedTarget, resolveTarget } from "./target";
+import { configKey } from "../../contract/config";
+import { confirmOrRefuse } from "./confirm";
+import { Ec2RollbackError, InterruptedError, messageOf, StackLockedError } from "./errors";
+import { previousPin } from "./history";
+import { BackupPort, Clock, CloudPort, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
+import { readStack } from "./stackState";
+import { parseTarget, ResolvedTarget, resolveTarget } from "./target";
 import { verifyMachine } from "./verify";
+
+const AMI_VERSION = configKey("amiVersion");
 
 export interface RollbackDeps {
   stack: StackPort;
@@ -21,7 +27,8 @@ export interface RollbackOptions {
   /** Put the previous version back when the update or verification fails (default true). */
   revert: boolean;
   preview: boolean;
-  /** Health URL to check through the address; undefined = none. */
+  /** Check the app through the address: the stack's healthCheckUrl, or `healthUrl` when given. */
+  healthCheck: boolean;
   healthUrl?: string;
   verifyTimeoutMs: number;
   pollMs: number;
@@ -60,16 +67,14 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const t0 = clock.now();
 
   // 1. Resolve and validate: nothing is touched before this passes.
-  const [config, outputs, identity] = await Promise.all([stack.config(), stack.outputs(), cloud.identity()]);
-  const appName = appNameOf(config);
-  const region = config[CONFIG.region];
-  const current = config[CONFIG.amiVersion];
-  if (!current) throw new UserError(`stack "${stack.name}" has no ${CONFIG.amiVersion}; run \`pulumi up\` once first (see README: first run)`);
+  const [{ settings, region, outputs }, identity] = await Promise.all([readStack(stack), cloud.identity()]);
+  const { appName, amiVersion: current } = settings;
+  const healthUrl = o.healthCheck ? (o.healthUrl ?? outputs.healthCheckUrl) : undefined;
   let raw = o.target;
   if (raw === undefined) {
     raw = previousPin(await stack.history(), current);
     if (!raw) {
-      throw new UserError(`stack "${stack.name}" has no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`);
+      throw new Ec2RollbackError("NO_PREVIOUS_VERSION", `stack "${stack.name}" has no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`);
     }
     ui.step(`previous version (from stack history): ${raw}`);
   }
@@ -78,7 +83,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     appName,
     region,
     account: identity.account,
-    instanceType: config[CONFIG.instanceType] || "t3.micro",
+    instanceType: settings.instanceType,
     backup: deps.backup,
     vault: outputs.backupVaultName,
   });
@@ -109,10 +114,10 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const upStart = clock.now();
   try {
     const after = await applyPin(deps, target.pin, `ec2-rollback: roll back amiVersion ${current} -> ${target.pin}`, o.signal);
-    await verifyMachine(deps, after, {
+    await verifyMachine(deps, stack.name, after, {
       expectedIp: outputs.publicIp,
       expectedAmi: target.image.id,
-      healthUrl: o.healthUrl,
+      healthUrl,
       timeoutMs: o.verifyTimeoutMs,
       pollMs: o.pollMs,
       signal: o.signal,
@@ -129,14 +134,15 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   } catch (e) {
     if (e instanceof StackLockedError) {
       // Nothing ran: only the config changed, and it goes back as it was.
-      await stack.setConfig(CONFIG.amiVersion, current);
+      await stack.setConfig(AMI_VERSION, current);
       throw e;
     }
     // 5. Revert so the last good version serves.
     const reason = e instanceof InterruptedError || o.signal?.aborted ? "interrupted (Ctrl-C)" : messageOf(e);
     ui.fail(`rollback to ${target.label} failed: ${reason}`);
     if (!o.revert) {
-      throw new UserError(
+      throw new Ec2RollbackError(
+        "CHANGE_FAILED",
         `rollback to ${target.label} failed: ${reason}; not reverted (--no-revert): the stack pins ${target.pin}; go back with \`ec2-rollback rollback ${current}\``,
       );
     }
@@ -145,21 +151,25 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       const back = await applyPin(deps, current, `ec2-rollback: revert amiVersion ${target.pin} -> ${current} (rollback failed: ${reason})`);
       // The machine that served before is back: check the machine and its address. Not the health URL:
       // that is the bar for the target, and the rollback may have started because the app was failing.
-      await verifyMachine(deps, back, { expectedIp: outputs.publicIp, expectedAmi: outputs.amiId, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
+      await verifyMachine(deps, stack.name, back, { expectedIp: outputs.publicIp, expectedAmi: outputs.amiId, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
     } catch (e2) {
-      throw new UserError(
+      throw new Ec2RollbackError(
+        "CHANGE_FAILED",
         `rollback to ${target.label} failed: ${reason}; the revert to ${current} failed too: ${messageOf(e2)}. ` +
           `The stack pins ${current} again; fix the cause and run \`pulumi up --stack ${stack.name}\``,
+        { cause: e2 },
       );
     }
-    throw new UserError(`rollback to ${target.label} failed: ${reason}; reverted: ${current} serves again at ${outputs.publicIp ?? "its address"}`);
+    throw new Ec2RollbackError("CHANGE_FAILED", `rollback to ${target.label} failed: ${reason}; reverted: ${current} serves again at ${outputs.publicIp ?? "its address"}`, {
+      cause: e,
+    });
   }
 }
 
 /** Sets the pin and runs `up`; a failed `up` leaves the pin for the caller to restore. */
 async function applyPin(deps: RollbackDeps, pin: string, message: string, signal?: AbortSignal): Promise<StackOutputs> {
   const { stack, ui, clock } = deps;
-  await stack.setConfig(CONFIG.amiVersion, pin);
+  await stack.setConfig(AMI_VERSION, pin);
   ui.step(`pulumi up: ${message}`);
   const outputs = await stack.up({ message, onProgress: progressReporter(ui, clock), signal });
   ui.succeed(`update done: ${pin} on ${outputs.instanceId}`);
@@ -169,21 +179,13 @@ async function applyPin(deps: RollbackDeps, pin: string, message: string, signal
 /** Preview with the target pinned, then the pin put back as it was, whatever happens. */
 async function previewWith(deps: RollbackDeps, current: string, target: ResolvedTarget): Promise<PreviewResult> {
   const { stack, ui, clock } = deps;
-  await stack.setConfig(CONFIG.amiVersion, target.pin);
+  await stack.setConfig(AMI_VERSION, target.pin);
   try {
     ui.step(`pulumi preview: ${current} -> ${target.pin}`);
     const p = await stack.preview({ message: `ec2-rollback: preview ${current} -> ${target.pin}`, onProgress: progressReporter(ui, clock) });
     ui.succeed("preview done; nothing changed");
     return p;
   } finally {
-    await stack.setConfig(CONFIG.amiVersion, current);
+    await stack.setConfig(AMI_VERSION, current);
   }
 }
-
-/** Changes need a yes: from --yes, or from the person at the terminal. */
-export async function confirmOrRefuse(ui: Ui, yes: boolean, question: string, verb: string): Promise<void> {
-  if (yes) return;
-  if (!ui.interactive) throw new UserError(`refusing to ${verb} without confirmation: no terminal to ask; pass --yes`, 2);
-  if (!(await ui.confirm(question))) throw new UserError(`not confirmed; nothing changed`);
-}
-

@@ -1,5 +1,6 @@
 // Where the stack stands now. Reads only.
-import { appNameOf, CloudPort, CONFIG, StackPort } from "./ports";
+import { CloudPort, StackPort } from "./ports";
+import { readStack } from "./stackState";
 
 export interface StatusReport {
   stack: string;
@@ -15,12 +16,12 @@ export interface StatusReport {
 
 export async function status(deps: { stack: StackPort; cloud: CloudPort }): Promise<StatusReport> {
   const { stack, cloud } = deps;
-  const [config, outputs, history] = await Promise.all([stack.config(), stack.outputs(), stack.history()]);
+  const [{ settings, region, outputs }, history] = await Promise.all([readStack(stack), stack.history()]);
   const report: StatusReport = {
     stack: stack.name,
-    region: config[CONFIG.region],
-    appName: appNameOf(config),
-    amiVersion: config[CONFIG.amiVersion],
+    region,
+    appName: settings.appName,
+    amiVersion: settings.amiVersion,
     amiId: outputs.amiId,
     publicIp: outputs.publicIp,
   };

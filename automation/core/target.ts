@@ -1,8 +1,10 @@
 // Which machine version a rollback goes to: parse what the user typed, find the AMI, check it fits.
-import { amiName, compareSemver, isAmiId, isSemver, versionOfAmiName } from "../../components/naming";
-import { parseBackupWhen, pickRecoveryPoint, readRecoveryPoints } from "./backup";
-import { UserError } from "./errors";
-import { BackupPort, CloudPort, MachineImage, UpdateRecord } from "./ports";
+import { configKey } from "../../contract/config";
+import { amiName, amiNamePrefix, isAmiId, versionOfAmiName } from "../../contract/naming";
+import { compareSemver, isSemver } from "../../contract/semver";
+import { Ec2RollbackError } from "./errors";
+import { BackupPort, CloudPort, MachineImage } from "./ports";
+import { BACKUP_PREFIX, parseBackupWhen, pickRecoveryPoint, readRecoveryPoints } from "./recoveryPoints";
 
 export type TargetSpec =
   | { kind: "version"; version: string; name: string }
@@ -13,32 +15,17 @@ export type TargetSpec =
 export function parseTarget(raw: string, appName: string): TargetSpec {
   const t = raw.trim();
   if (isAmiId(t)) return { kind: "ami", id: t };
-  if (t.startsWith("backup:")) {
+  if (t.startsWith(BACKUP_PREFIX)) {
     const when = parseBackupWhen(t);
     if (when) return { kind: "backup", raw: t, when };
-    throw new UserError(`"${raw}" is not a backup point: give backup:latest, backup:2026-11-20 (end of that UTC day) or backup:2026-11-20T05:30Z`, 2);
+    throw new Ec2RollbackError("USAGE", `"${raw}" is not a backup point: give backup:latest, backup:2026-11-20 (end of that UTC day) or backup:2026-11-20T05:30Z`);
   }
   const version = versionOfAmiName(appName, t) ?? (isSemver(t.replace(/^v/, "")) ? t.replace(/^v/, "") : undefined);
   if (version) return { kind: "version", version, name: amiName(appName, version) };
-  throw new UserError(
+  throw new Ec2RollbackError(
+    "USAGE",
     `"${raw}" is not a version of ${appName}: give 1.2.2, v1.2.2, ${appName}-v1.2.2, an AMI id (ami-…) or backup:latest; list them with \`ec2-rollback versions\``,
-    2,
   );
-}
-
-/** What the pinned config value (a name or an id) means, or undefined when it is neither. */
-export function parsePin(pin: string, appName: string): TargetSpec | undefined {
-  try {
-    return parseTarget(pin, appName);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The value pinned before the current one: the newest successful update that ran another amiVersion. */
-export function previousPin(history: UpdateRecord[], current: string): string | undefined {
-  return history.find((h) => h.kind === "update" && h.result === "succeeded" && h.amiVersion && h.amiVersion !== current)
-    ?.amiVersion;
 }
 
 /** Up to `n` available versions closest to `version` (the ones just below and just above it). */
@@ -59,7 +46,7 @@ export function nearestVersions(version: string, available: string[], n = 4): st
 export interface ResolvedTarget {
   spec: TargetSpec;
   image: MachineImage;
-  /** What goes into `ec2-rollback:amiVersion`: the AMI name for a version, else the id. */
+  /** What goes into the `amiVersion` config: the AMI name for a version, else the id. */
   pin: string;
   /** `myapp-v1.2.2` or `ami-…` for messages. */
   label: string;
@@ -75,13 +62,14 @@ export async function resolveTarget(
   let label: string = spec.kind === "version" ? spec.name : spec.kind === "ami" ? spec.id : spec.raw;
   if (spec.kind === "backup") {
     // A recovery point is an AMI: from here on it is checked and pinned like any AMI id.
-    if (!ctx.backup || !ctx.vault) throw new UserError("the stack has no backupVaultName output; run `pulumi up` first");
+    if (!ctx.backup || !ctx.vault) throw new Ec2RollbackError("STACK_NOT_READY", "the stack has no backupVaultName output; run `pulumi up` first");
     const points = await readRecoveryPoints(ctx.backup, ctx.vault);
     const point = pickRecoveryPoint(points, spec.when);
     if (!point) {
       const when = spec.when === "latest" ? "" : ` at or before ${spec.when.toISOString()}`;
       const pending = points.filter((p) => p.status !== "COMPLETED").length;
-      throw new UserError(
+      throw new Ec2RollbackError(
+        "VERSION_NOT_FOUND",
         `no completed recovery point in vault ${ctx.vault}${when}${pending ? ` (${pending} not completed)` : ""}; list them with \`ec2-rollback versions\`, or make one with \`ec2-rollback backup\``,
       );
     }
@@ -91,32 +79,33 @@ export async function resolveTarget(
   if (spec.kind === "version") {
     image = await cloud.findOwnImageByName(spec.name);
     if (!image) {
-      const prefix = `${ctx.appName}-v`;
-      const versions = (await cloud.listOwnImages(prefix))
+      const versions = (await cloud.listOwnImages(amiNamePrefix(ctx.appName)))
         .filter((i) => i.state === "available")
         .map((i) => versionOfAmiName(ctx.appName, i.name))
         .filter((v): v is string => !!v);
       const near = nearestVersions(spec.version, versions);
       const hint = near.length ? `nearest available: ${near.join(", ")}` : "there are no versions yet: make one with `ec2-rollback checkpoint <version>`";
-      throw new UserError(`no AMI named ${spec.name} in ${ctx.region} (account ${ctx.account}); ${hint}`);
+      throw new Ec2RollbackError("VERSION_NOT_FOUND", `no AMI named ${spec.name} in ${ctx.region} (account ${ctx.account}); ${hint}`);
     }
   } else {
     image = await cloud.describeImage(spec.id);
-    if (!image) throw new UserError(`AMI ${spec.id} does not exist in ${ctx.region}; list rollback points with \`ec2-rollback versions\``);
+    if (!image) throw new Ec2RollbackError("VERSION_NOT_FOUND", `AMI ${spec.id} does not exist in ${ctx.region}; list rollback points with \`ec2-rollback versions\``);
     if (image.ownerId !== ctx.account) {
-      throw new UserError(
+      throw new Ec2RollbackError(
+        "VERSION_UNUSABLE",
         `AMI ${spec.id} (${image.name}) belongs to account ${image.ownerId}, not ${ctx.account}; roll back only to your own AMIs (\`ec2-rollback versions\`)`,
       );
     }
   }
   if (image.state !== "available") {
-    throw new UserError(`AMI ${label} (${image.id}) is ${image.state}, not available${image.stateReason ? ` (${image.stateReason})` : ""}; wait for it or pick another version`);
+    throw new Ec2RollbackError("VERSION_UNUSABLE", `AMI ${label} (${image.id}) is ${image.state}, not available${image.stateReason ? ` (${image.stateReason})` : ""}; wait for it or pick another version`);
   }
   const archs = await cloud.instanceTypeArchitectures(ctx.instanceType);
   if (archs.length && !archs.includes(image.architecture)) {
-    throw new UserError(
+    throw new Ec2RollbackError(
+      "VERSION_UNUSABLE",
       `AMI ${label} is ${image.architecture} but instance type ${ctx.instanceType} runs ${archs.join("/")}; ` +
-        "pick a matching version or change ec2-rollback:instanceType",
+        `pick a matching version or change ${configKey("instanceType")}`,
     );
   }
   return { spec, image, pin: spec.kind === "version" ? spec.name : spec.id, label };

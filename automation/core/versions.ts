@@ -1,7 +1,9 @@
 // Rollback points of the machine, newest first: this app's checkpoint AMIs and the vault's recovery points.
-import { compareSemver, versionOfAmiName } from "../../components/naming";
-import { readRecoveryPoints } from "./backup";
-import { appNameOf, BackupPort, CloudPort, CONFIG, StackPort, Ui } from "./ports";
+import { amiNamePrefix, versionOfAmiName } from "../../contract/naming";
+import { compareSemver } from "../../contract/semver";
+import { BackupPort, CloudPort, StackPort, Ui } from "./ports";
+import { isoSeconds, readRecoveryPoints, recoveryPointTarget } from "./recoveryPoints";
+import { readStack } from "./stackState";
 
 export interface RollbackPoint {
   /** `1.2.3` for a checkpoint; `backup:<creation time>` for a recovery point (either is a `rollback` target). */
@@ -20,15 +22,12 @@ export interface RollbackPoint {
   recoveryPointArn?: string;
 }
 
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; backup?: BackupPort; ui?: Ui }): Promise<RollbackPoint[]> {
-  const [config, outputs] = await Promise.all([deps.stack.config(), deps.stack.outputs()]);
-  const appName = appNameOf(config);
-  const pin = config[CONFIG.amiVersion];
+  const { settings, outputs } = await readStack(deps.stack);
+  const { appName, amiVersion: pin } = settings;
   const isCurrent = (id: string, name?: string) => name === pin || id === pin || id === outputs.amiId;
   const [images, recoveryPoints] = await Promise.all([
-    deps.cloud.listOwnImages(`${appName}-v`),
+    deps.cloud.listOwnImages(amiNamePrefix(appName)),
     readRecoveryPoints(deps.backup, outputs.backupVaultName, deps.ui),
   ]);
   const points: RollbackPoint[] = [];
@@ -49,8 +48,8 @@ export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; b
   for (const r of recoveryPoints) {
     if (!r.amiId) continue;
     points.push({
-      version: `backup:${iso(r.createdAt)}`,
-      name: `AWS Backup ${iso(r.createdAt)}`,
+      version: recoveryPointTarget(r),
+      name: `AWS Backup ${isoSeconds(r.createdAt)}`,
       amiId: r.amiId,
       createdAt: r.createdAt.toISOString(),
       state: r.status,

@@ -29,7 +29,7 @@ async function driverOverhead(n = 50): Promise<number> {
   for (let i = 0; i < n; i++) {
     const w = world();
     const t = process.hrtime.bigint();
-    await rollback(w, { target: "1.2.2", yes: true, revert: true, preview: false, verifyTimeoutMs: 60_000, pollMs: 10_000, healthUrl: "http://x/" });
+    await rollback(w, { target: "1.2.2", yes: true, revert: true, preview: false, healthCheck: true, healthUrl: "http://x/", verifyTimeoutMs: 60_000, pollMs: 10_000 });
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return median(times);
@@ -38,14 +38,13 @@ async function driverOverhead(n = 50): Promise<number> {
 async function cliInvocations(): Promise<number> {
   const stub = installStubPulumi(stubState());
   try {
-    PulumiStack.invocations = 0;
     const stack = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: { PULUMI_BACKEND_URL: "file:///tmp/ec2rb-bench" } });
     const cloud = new FakeCloud();
     cloud.address = { publicIp: "203.0.113.10", instanceId: "i-00000000000000122" };
     cloud.describeInstance = async (id) => ({ id, state: "running", imageId: "", instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" });
     await rollback(
       { stack, cloud, ui: new FakeUi(), clock: new FakeClock(), http: new FakeHttp() },
-      { target: "1.2.2", yes: true, revert: true, preview: false, verifyTimeoutMs: 60_000, pollMs: 1 },
+      { target: "1.2.2", yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 60_000, pollMs: 1 },
     );
     const calls = stub.calls().map((c) => c.args.slice(0, 2).join(" "));
     console.log(`  pulumi calls: ${calls.join(" | ")}`);

@@ -69,6 +69,19 @@ function call(token: string, args: Record<string, any>): Record<string, any> {
 
 /** Runs the program once with this stack config (keys without namespace are ec2-rollback:). */
 export async function runProgram(config: Record<string, unknown>, stack = "dev"): Promise<ProgramRun> {
+  return record(config, stack, async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const main: () => Promise<Record<string, pulumi.Input<any>>> = require("../../index");
+    return main();
+  });
+}
+
+/** Declares whatever `body` declares, on its own (one component, as pulumi-awsx's tests do), and records it. */
+export async function runComponent(body: () => Record<string, pulumi.Input<any>>, stack = "dev"): Promise<ProgramRun> {
+  return record({}, stack, async () => body());
+}
+
+async function record(config: Record<string, unknown>, stack: string, body: () => Promise<Record<string, pulumi.Input<any>>>): Promise<ProgramRun> {
   const full: Record<string, string> = { "aws:region": REGION };
   for (const [k, v] of Object.entries(config)) {
     full[k.includes(":") ? k : `ec2-rollback:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
@@ -103,10 +116,8 @@ export async function runProgram(config: Record<string, unknown>, stack = "dev")
     });
     return register(req, cb);
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const main: () => Promise<Record<string, pulumi.Output<any>>> = require("../../index");
-  const outputs = await main();
-  for (const [k, o] of Object.entries(outputs)) run.outputs[k] = await valueOf(o);
+  const outputs = await body();
+  for (const [k, o] of Object.entries(outputs)) run.outputs[k] = await valueOf(pulumi.output(o));
   // Let every registration finish before the caller looks at the record.
   await pulumi.runtime.disconnect?.();
   return run;

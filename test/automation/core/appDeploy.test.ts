@@ -15,14 +15,14 @@ import {
   ListDeploymentTargetsCommand,
   RegisterApplicationRevisionCommand,
 } from "@aws-sdk/client-codedeploy";
-import { CodeDeployService } from "../../automation/adapters/codeDeploy";
-import { S3Revisions } from "../../automation/adapters/s3Revisions";
-import { appRollback, DeployFailed, deployFolder, FILE_EXISTS, listRevisions } from "../../automation/core/appDeploy";
-import { FakeUi, world } from "../helpers/fakes";
-import { failure } from "../helpers/failure";
+import { CodeDeployService } from "../../../automation/adapters/codeDeploy";
+import { S3Revisions } from "../../../automation/adapters/s3Revisions";
+import { appRollback, DeployFailedError, deployFolder, FILE_EXISTS, listRevisions } from "../../../automation/core/appDeploy";
+import { FakeUi, world } from "../../helpers/fakes";
+import { failure } from "../../helpers/failure";
 
 const BUCKET = "myapp-revisions-4f1e2d";
-const EXAMPLE = path.resolve(__dirname, "../../../examples/app");
+const EXAMPLE = path.resolve(__dirname, "../../../../examples/app");
 const notFound = () => Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
 const s3loc = (version: string) => ({ revisionType: "S3" as const, s3Location: { bucket: BUCKET, key: `myapp/${version}.zip`, bundleType: "zip" as const } });
 
@@ -164,9 +164,9 @@ describe("app revisions through CodeDeploy", function () {
         },
       });
       const ui = new FakeUi();
-      const e = (await failure(deployFolder(deps(ui), deployOpts))) as DeployFailed;
+      const e = (await failure(deployFolder(deps(ui), deployOpts))) as DeployFailedError;
       expect(ui.lines).to.include("fail   ValidateService: Failed");
-      expect(e).to.be.instanceOf(DeployFailed);
+      expect(e).to.be.instanceOf(DeployFailedError);
       expect(e.message).to.equal(
         "deployment d-110 of 1.1.0 failed: hook ValidateService (scripts/validate.sh) failed: ScriptFailed Script at specified location: scripts/validate.sh run as user root failed with exit code 1 " +
           "— log: [stderr]the app did not answer /health with 2xx within 60 s; CodeDeploy rolled back (d-ROLLBACK): 1.0.0 is live",

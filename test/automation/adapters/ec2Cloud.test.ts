@@ -10,8 +10,8 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { UserError } from "../../automation/core/errors";
-import { Ec2Cloud } from "../../automation/adapters/ec2Cloud";
+import { Ec2RollbackError } from "../../../automation/core/errors";
+import { Ec2Cloud } from "../../../automation/adapters/ec2Cloud";
 
 describe("EC2 adapter (AWS SDK v3)", function () {
   const ec2 = mockClient(EC2Client);
@@ -107,7 +107,8 @@ describe("EC2 adapter (AWS SDK v3)", function () {
     } catch (x) {
       e = x;
     }
-    expect(e).to.be.instanceOf(UserError);
+    expect(e).to.be.instanceOf(Ec2RollbackError);
+    expect((e as Ec2RollbackError).code).to.equal("AWS_CREDENTIALS");
     expect((e as Error).message).to.equal(
       "no AWS credentials found: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again",
     );

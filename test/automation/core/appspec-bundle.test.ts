@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yauzl from "yauzl";
-import { generateAppspec, validateAppspec } from "../../automation/core/appspec";
-import { buildBundle, listFolder } from "../../automation/core/bundle";
+import { generateAppspec, validateAppspec } from "../../../automation/core/appspec";
+import { buildBundle, listFolder } from "../../../automation/core/bundle";
 
 const SCRIPTS = new Set(["app.py", "scripts/start.sh", "scripts/stop.sh", "scripts/validate.sh"]);
 

@@ -3,10 +3,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FakeAws, startFakeAws } from "../helpers/fakeAwsEndpoint";
-import { installStubPulumi, Stub, stubState } from "../helpers/pulumiStub";
+import { FakeAws, startFakeAws } from "../../helpers/fakeAwsEndpoint";
+import { installStubPulumi, Stub, stubState } from "../../helpers/pulumiStub";
 
-const BIN = path.resolve(__dirname, "../../../bin/ec2-rollback.js");
+const BIN = path.resolve(__dirname, "../../../../bin/ec2-rollback.js");
 
 interface Ran {
   code: number | null;
@@ -64,6 +64,7 @@ describe("ec2-rollback CLI (spawned)", function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal("ec2-rollback: the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again\n");
     expect(JSON.parse(r.stdout)).to.deep.equal({
+      code: "PULUMI_MISSING",
       error: "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again",
       exitCode: 1,
     });

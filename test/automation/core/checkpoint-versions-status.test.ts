@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { checkpoint, CheckpointOptions } from "../../automation/core/checkpoint";
-import { status } from "../../automation/core/status";
-import { listVersions } from "../../automation/core/versions";
-import { ACCOUNT, IP, world } from "../helpers/fakes";
-import { failure } from "../helpers/failure";
+import { checkpoint, CheckpointOptions } from "../../../automation/core/checkpoint";
+import { status } from "../../../automation/core/status";
+import { listVersions } from "../../../automation/core/versions";
+import { ACCOUNT, IP, world } from "../../helpers/fakes";
+import { failure } from "../../helpers/failure";
 
 const OPTS: CheckpointOptions = { version: "1.3.0", reboot: true, yes: true, timeoutMs: 60 * 60_000, pollMs: 15_000 };
 
@@ -16,10 +16,10 @@ describe("checkpoint", function () {
     expect(c).to.deep.include({ instanceId: "i-0000000000000123a", name: "myapp-v1.3.0", reboot: true });
     expect(c.tags).to.deep.include({ App: "myapp", Version: "1.3.0", Stack: "dev", CreatedBy: `arn:aws:iam::${ACCOUNT}:user/alice` });
     expect(c.tags.CreatedAt).to.equal("2026-11-24T10:00:00.000Z");
-    expect(r).to.deep.include({ name: "myapp-v1.3.0", amiId: "ami-0000000000000001b", version: "1.3.0", seconds: 30 });
+    expect(r).to.deep.include({ name: "myapp-v1.3.0", amiId: "ami-0000000000000001b", version: "1.3.0", durationMs: 30_000 });
     expect(w.ui.lines.filter((l) => l.startsWith("progress"))).to.deep.equal([
-      "progress myapp-v1.3.0 (ami-0000000000000001b): pending (0s)",
-      "progress myapp-v1.3.0 (ami-0000000000000001b): pending (15s)",
+      "progress AMI myapp-v1.3.0 (ami-0000000000000001b): pending (0s)",
+      "progress AMI myapp-v1.3.0 (ami-0000000000000001b): pending (15s)",
     ]);
   });
 
@@ -65,8 +65,8 @@ describe("checkpoint", function () {
   it("gives up waiting at the timeout, saying the AMI may still finish", async () => {
     const w = world();
     w.cloud.newImageStates = Array(100).fill("pending");
-    const e = await failure(checkpoint(w, { ...OPTS, timeoutMs: 60_000 }));
-    expect(e.message).to.include("still pending after 60s; it may yet finish");
+    const e = await failure(checkpoint(w, { ...OPTS, timeoutMs: 60_000 }), "TIMED_OUT");
+    expect(e.message).to.include("still pending after 60s; it goes on in AWS: see `ec2-rollback versions`");
   });
 });
 

@@ -1,11 +1,12 @@
 import { expect } from "chai";
-import { StackLockedError, UserError } from "../../automation/core/errors";
-import { rollback, RollbackOptions } from "../../automation/core/rollback";
-import { nearestVersions, parseTarget, previousPin } from "../../automation/core/target";
-import { FakeUi, IP, world } from "../helpers/fakes";
-import { failure } from "../helpers/failure";
+import { Ec2RollbackError, StackLockedError } from "../../../automation/core/errors";
+import { previousPin } from "../../../automation/core/history";
+import { rollback, RollbackOptions } from "../../../automation/core/rollback";
+import { nearestVersions, parseTarget } from "../../../automation/core/target";
+import { FakeUi, IP, world } from "../../helpers/fakes";
+import { failure } from "../../helpers/failure";
 
-const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, verifyTimeoutMs: 15 * 60_000, pollMs: 10_000 };
+const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 15 * 60_000, pollMs: 10_000 };
 
 describe("rollback target", function () {
   it("accepts 1.2.2, v1.2.2, myapp-v1.2.2 and ami ids", () => {
@@ -17,13 +18,13 @@ describe("rollback target", function () {
 
   it("refuses anything else, and another app's names, with a usage exit", () => {
     for (const t of ["latest", "1.2", "otherapp-v1.2.2", "ami-xyz"]) {
-      let e: UserError | undefined;
+      let e: Ec2RollbackError | undefined;
       try {
         parseTarget(t, "myapp");
       } catch (x) {
-        e = x as UserError;
+        e = x as Ec2RollbackError;
       }
-      expect(e, t).to.be.instanceOf(UserError);
+      expect(e!.code, t).to.equal("USAGE");
       expect(e!.exitCode).to.equal(2);
       expect(e!.message).to.include(`"${t}" is not a version of myapp`);
     }
@@ -90,7 +91,7 @@ describe("rollback", function () {
   it("refuses an unknown version, naming it and the nearest available ones, and changes nothing", async () => {
     const w = world();
     const e = await failure(rollback(w, { ...OPTS, target: "1.2.4" }));
-    expect(e).to.be.instanceOf(UserError);
+    expect(e.code).to.equal("VERSION_NOT_FOUND");
     expect(e.message).to.equal(
       "no AMI named myapp-v1.2.4 in eu-west-1 (account 111122223333); nearest available: 1.2.1, 1.2.2, 1.2.3, 2.0.0",
     );
@@ -149,7 +150,7 @@ describe("rollback", function () {
 
   it("refuses without a terminal unless --yes", async () => {
     const w = world();
-    const e = (await failure(rollback(w, { ...OPTS, yes: false, target: "1.2.2" }))) as UserError;
+    const e = await failure(rollback(w, { ...OPTS, yes: false, target: "1.2.2" }), "CONFIRMATION_REQUIRED");
     expect(e.message).to.equal("refusing to roll back without confirmation: no terminal to ask; pass --yes");
     expect(e.exitCode).to.equal(2);
     expect(w.stack.calls.some((c) => c.startsWith("set"))).to.equal(false);
@@ -227,12 +228,12 @@ describe("rollback", function () {
   it("checks the health URL until it answers, and reverts when it never does", async () => {
     const ok = world();
     ok.http.answers = [{ error: "ECONNREFUSED" }, { status: 503 }, { status: 200 }];
-    await rollback(ok, { ...OPTS, target: "1.2.2", healthUrl: "http://203.0.113.10/health" });
+    await rollback(ok, { ...OPTS, target: "1.2.2", healthCheck: true, healthUrl: "http://203.0.113.10/health" });
     expect(ok.http.urls).to.have.length(3);
 
     const bad = world();
     bad.http.answers = [{ status: 500 }];
-    const e = await failure(rollback(bad, { ...OPTS, target: "1.2.2", healthUrl: "http://203.0.113.10/health", verifyTimeoutMs: 60_000 }));
+    const e = await failure(rollback(bad, { ...OPTS, target: "1.2.2", healthCheck: true, healthUrl: "http://203.0.113.10/health", verifyTimeoutMs: 60_000 }));
     expect(e.message).to.include("health check http://203.0.113.10/health failing after 60s: HTTP 500; reverted");
     expect(bad.stack.pin).to.equal("myapp-v1.2.3");
     // The revert restores the machine that served before; it is not held to the target's health URL.
@@ -318,7 +319,7 @@ describe("rollback", function () {
     for (const breakIt of failures) {
       const w = world();
       breakIt(w);
-      await failure(rollback(w, { ...OPTS, target: "1.2.2", healthUrl: "http://x/" }));
+      await failure(rollback(w, { ...OPTS, target: "1.2.2", healthCheck: true, healthUrl: "http://x/" }));
       const serving = w.cloud.address!.instanceId!;
       expect(w.stack.pin).to.equal("myapp-v1.2.3");
       expect(w.cloud.instances.get(serving)!.imageId).to.equal("ami-0000000000000123a");

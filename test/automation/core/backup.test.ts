@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { BackupClient, DescribeBackupJobCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand } from "@aws-sdk/client-backup";
-import { AwsBackup } from "../../automation/adapters/awsBackup";
-import { backupNow, parseBackupWhen, pickRecoveryPoint } from "../../automation/core/backup";
-import { prune } from "../../automation/core/prune";
-import { rollback } from "../../automation/core/rollback";
-import { listVersions } from "../../automation/core/versions";
-import { FakeUi, image, world } from "../helpers/fakes";
-import { failure } from "../helpers/failure";
+import { AwsBackup } from "../../../automation/adapters/awsBackup";
+import { backupNow } from "../../../automation/core/backup";
+import { parseBackupWhen, pickRecoveryPoint } from "../../../automation/core/recoveryPoints";
+import { prune } from "../../../automation/core/prune";
+import { rollback } from "../../../automation/core/rollback";
+import { listVersions } from "../../../automation/core/versions";
+import { FakeUi, image, world } from "../../helpers/fakes";
+import { failure } from "../../helpers/failure";
 
 const VAULT = "myapp-dev";
 const rpArn = (ami: string) => `arn:aws:ec2:eu-west-1::image/${ami}`;
@@ -52,7 +53,7 @@ describe("backups as rollback points", function () {
         Lifecycle: { DeleteAfterDays: 30 },
       });
       expect(input.RecoveryPointTags).to.deep.equal({ App: "myapp", Stack: "dev", CreatedBy: "arn:aws:iam::111122223333:user/alice", Reason: "before the OS upgrade" });
-      expect(r).to.deep.include({ jobId: "job-1", state: "COMPLETED", amiId: "ami-0000000000000b09a", seconds: 15 });
+      expect(r).to.deep.include({ jobId: "job-1", state: "COMPLETED", amiId: "ami-0000000000000b09a", durationMs: 15_000 });
       expect(w.ui.lines).to.include("progress backup job job-1: RUNNING 40.0% (0s)");
     });
 
@@ -100,7 +101,7 @@ describe("backups as rollback points", function () {
   });
 
   describe("rollback to a recovery point", function () {
-    const OPTS = { yes: true, revert: true, preview: false, verifyTimeoutMs: 60_000, pollMs: 1000 };
+    const OPTS = { yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 60_000, pollMs: 1000 };
 
     it("parses backup:latest, a date (end of that UTC day) and a date-time", () => {
       expect(parseBackupWhen("backup:latest")).to.equal("latest");

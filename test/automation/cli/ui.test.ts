@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { plainUi } from "../../automation/cli/ui";
+import { plainUi } from "../../../automation/cli/ui";
 
 describe("plain progress (no terminal: CI logs)", function () {
   it("prints every step and result, progress at most every 15 s, and never asks", async () => {

@@ -1,0 +1,247 @@
+// The command table: each command's arguments, options, its run function over the core, and its
+// formatter. The core, the adapters and the SDKs load inside `run`, so `--help` stays instant.
+import { Option } from "commander";
+import { Ec2RollbackError } from "../core/errors";
+import type { GlobalOptions } from "./context";
+import * as format from "./format";
+
+const MINUTE = 60_000;
+
+/** What a command's run gets: the global options, its arguments and options, and the interrupt signal. */
+export interface Invocation {
+  g: GlobalOptions;
+  args: (string | undefined)[];
+  opts: Record<string, unknown>;
+  signal: AbortSignal;
+}
+
+export interface CommandSpec<R = unknown> {
+  name: string;
+  summary: string;
+  /** `<version>` (required) or `[version]` (optional), with its description. */
+  arguments?: [string, string][];
+  options?: Option[];
+  run(inv: Invocation): Promise<R>;
+  format(result: R): string;
+}
+
+const define = <R>(spec: CommandSpec<R>): CommandSpec => spec as CommandSpec;
+
+/** What every command works with: the stack and cloud of its context, a UI, the clock. */
+async function commandDeps(g: GlobalOptions) {
+  const { openContext } = await import("./context");
+  const { createUi } = await import("./ui");
+  const { systemClock } = await import("../adapters/system");
+  return { ...(await openContext(g)), ui: createUi(g), clock: systemClock };
+}
+
+/** …plus S3 and CodeDeploy, for the app-layer commands. */
+async function appDeps(g: GlobalOptions) {
+  const { openAppServices } = await import("./context");
+  const deps = await commandDeps(g);
+  return { ...deps, ...(await openAppServices(deps)) };
+}
+
+/** …plus AWS Backup. */
+async function backupDeps(g: GlobalOptions) {
+  const { openBackup } = await import("./context");
+  const deps = await commandDeps(g);
+  return { ...deps, backup: await openBackup(deps) };
+}
+
+export function wholeNumber(v: unknown, flag: string, min: number): number {
+  if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < min) {
+    throw new Ec2RollbackError("USAGE", `${flag} "${String(v)}" must be a whole number of at least ${min}`);
+  }
+  return Number(v);
+}
+
+export function minutesMs(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (typeof v !== "string" || !Number.isFinite(n) || n <= 0) {
+    throw new Ec2RollbackError("USAGE", `${flag} "${String(v)}" is not a positive number of minutes`);
+  }
+  return n * MINUTE;
+}
+
+const timeout = (dflt: string, what: string) => new Option("--timeout <minutes>", `how long to ${what}`).default(dflt);
+const noWait = (what: string) => new Option("--no-wait", `print the ${what} id and exit instead of following it`);
+const fileExists = () =>
+  new Option(
+    "--file-exists <what>",
+    "a file at the destination that no earlier deployment put there: fail the deployment (safe: nothing of yours is replaced " +
+      "silently), overwrite it, or retain it (the revision's copy is not installed)",
+  )
+    .choices(["fail", "overwrite", "retain"])
+    .default("fail");
+
+export const COMMANDS: CommandSpec[] = [
+  define({
+    name: "status",
+    summary: "the stack's pinned version, instance, address and last update (reads only)",
+    async run({ g }) {
+      const { status } = await import("../core/status");
+      return status(await commandDeps(g));
+    },
+    format: format.formatStatus,
+  }),
+
+  define({
+    name: "versions",
+    summary: "rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>) and AWS Backup recovery points; * = pinned now",
+    async run({ g }) {
+      const { listVersions } = await import("../core/versions");
+      return listVersions(await backupDeps(g));
+    },
+    format: format.formatVersions,
+  }),
+
+  define({
+    name: "checkpoint",
+    summary: "make a named AMI of the running instance and wait until it is available",
+    arguments: [["<version>", "semantic version of the new AMI, e.g. 1.2.3 (named <appName>-v1.2.3)"]],
+    options: [
+      new Option(
+        "--no-reboot",
+        "do not reboot the instance first: no downtime, but the disk is only crash-consistent (writes in memory are lost). " +
+          "By default the instance reboots (about a minute down) so the image is consistent",
+      ),
+      timeout("60", "wait for the AMI"),
+    ],
+    async run({ g, args: [version], opts, signal }) {
+      const timeoutMs = minutesMs(opts.timeout, "--timeout");
+      const { checkpoint } = await import("../core/checkpoint");
+      return checkpoint(await commandDeps(g), { version: version!, reboot: opts.reboot as boolean, yes: g.yes, timeoutMs, pollMs: 15_000, signal });
+    },
+    format: format.formatCheckpoint,
+  }),
+
+  define({
+    name: "rollback",
+    summary: "pin the machine to another AMI version, run `up`, verify, and on failure put the previous version back",
+    arguments: [
+      [
+        "[version]",
+        "1.2.2, v1.2.2, <appName>-v1.2.2, ami-…, backup:latest or backup:<UTC date[Thh:mm]> (a date alone = the end of that day); " +
+          "default: the version pinned before the current one",
+      ],
+    ],
+    options: [
+      new Option("--preview", "show what the update would change; change nothing").default(false),
+      new Option("--no-revert", "on failure, leave the target pinned instead of reverting"),
+      new Option("--health-url <url>", "check this URL instead of the stack's healthCheckUrl (healthCheckPath on the first app port)"),
+      new Option("--no-health-check", "skip the HTTP health check"),
+      new Option("--verify-timeout <minutes>", "how long the new instance may take to pass its checks").default("15"),
+    ],
+    async run({ g, args: [target], opts, signal }) {
+      const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
+      const { rollback } = await import("../core/rollback");
+      const { fetchProbe } = await import("../adapters/system");
+      const deps = await backupDeps(g);
+      return rollback(
+        { ...deps, http: fetchProbe },
+        {
+          target,
+          yes: g.yes,
+          revert: opts.revert as boolean,
+          preview: opts.preview as boolean,
+          healthCheck: opts.healthCheck as boolean,
+          healthUrl: opts.healthUrl as string | undefined,
+          verifyTimeoutMs,
+          pollMs: 10_000,
+          signal,
+        },
+      );
+    },
+    format: format.formatRollback,
+  }),
+
+  define({
+    name: "deploy",
+    summary: "bundle a folder as a CodeDeploy revision, upload it, deploy it and follow it (CodeDeploy rolls back by itself on failure)",
+    arguments: [["<dir>", "the app folder (with an appspec.yml, or scripts/start.sh, stop.sh, validate.sh … for a generated one)"]],
+    options: [
+      new Option("--version <semver>", "the revision's version; stored once at <appName>/<version>.zip and never replaced").makeOptionMandatory(),
+      fileExists(),
+      noWait("deployment"),
+      new Option("--include-node-modules", "ship node_modules too (left out by default)").default(false),
+      timeout("60", "follow the deployment"),
+    ],
+    async run({ g, args: [dir], opts, signal }) {
+      const timeoutMs = minutesMs(opts.timeout, "--timeout");
+      const { deployFolder, FILE_EXISTS } = await import("../core/appDeploy");
+      return deployFolder(await appDeps(g), {
+        dir: dir!,
+        version: opts.version as string,
+        fileExists: FILE_EXISTS[opts.fileExists as string],
+        includeNodeModules: opts.includeNodeModules as boolean,
+        yes: g.yes,
+        wait: opts.wait as boolean,
+        timeoutMs,
+        pollMs: 5000,
+        signal,
+      });
+    },
+    format: format.formatDeploy,
+  }),
+
+  define({
+    name: "revisions",
+    summary: "the app's revisions, newest first: version, upload time, size, last deployment status; * = live",
+    async run({ g }) {
+      const { listRevisions } = await import("../core/appDeploy");
+      return listRevisions(await appDeps(g));
+    },
+    format: format.formatRevisions,
+  }),
+
+  define({
+    name: "app-rollback",
+    summary: "redeploy an earlier app revision through CodeDeploy and follow it",
+    arguments: [["[version]", "the revision to redeploy; default: the most recent successfully deployed one that is not live"]],
+    options: [fileExists(), noWait("deployment"), timeout("60", "follow the deployment")],
+    async run({ g, args: [version], opts, signal }) {
+      const timeoutMs = minutesMs(opts.timeout, "--timeout");
+      const { appRollback, FILE_EXISTS } = await import("../core/appDeploy");
+      return appRollback(await appDeps(g), {
+        version,
+        yes: g.yes,
+        fileExists: FILE_EXISTS[opts.fileExists as string],
+        wait: opts.wait as boolean,
+        timeoutMs,
+        pollMs: 5000,
+        signal,
+      });
+    },
+    format: format.formatDeploy,
+  }),
+
+  define({
+    name: "backup",
+    summary: "take an AWS Backup recovery point of the instance now (an AMI of the whole machine) and wait for it",
+    options: [new Option("--note <why>", "why: kept as the recovery point's Reason tag"), noWait("job"), timeout("180", "wait for the job")],
+    async run({ g, opts, signal }) {
+      const timeoutMs = minutesMs(opts.timeout, "--timeout");
+      const { backupNow } = await import("../core/backup");
+      return backupNow(await backupDeps(g), { note: opts.note as string | undefined, wait: opts.wait as boolean, timeoutMs, pollMs: 15_000, signal });
+    },
+    format: format.formatBackup,
+  }),
+
+  define({
+    name: "prune",
+    summary: "deregister old checkpoint AMIs and delete their snapshots; never the pinned one, the one before it, or a recovery point",
+    options: [
+      new Option("--keep <n>", "keep this many newest checkpoints"),
+      new Option("--older-than <days>", "remove only checkpoints older than this"),
+      new Option("--dry-run", "list what would be removed; remove nothing").default(false),
+    ],
+    async run({ g, opts }) {
+      const keep = opts.keep === undefined ? undefined : wholeNumber(opts.keep, "--keep", 0);
+      const olderThanDays = opts.olderThan === undefined ? undefined : wholeNumber(opts.olderThan, "--older-than", 1);
+      const { prune } = await import("../core/prune");
+      return prune(await commandDeps(g), { keep, olderThanDays, yes: g.yes, dryRun: opts.dryRun as boolean });
+    },
+    format: format.formatPrune,
+  }),
+];

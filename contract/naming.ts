@@ -1,0 +1,120 @@
+// Names other code and users rely on (shared/design.md "Contract"): AMIs, revisions, AWS resource
+// names, tags, metrics and alarms. The program declares them and the CLI finds things by them, so
+// each is spelled here once. Pure: no Pulumi, no AWS.
+import { isSemver } from "./semver";
+
+const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+export function isAmiId(v: string): boolean {
+  return AMI_ID.test(v);
+}
+
+export function isAppName(v: string): boolean {
+  return APP_NAME.test(v);
+}
+
+// ── Machine versions (AMIs) ─────────────────────────────────────────────────────────────────────
+
+/** `myapp` + `1.2.3` → `myapp-v1.2.3` */
+export function amiName(appName: string, version: string): string {
+  return `${amiNamePrefix(appName)}${version}`;
+}
+
+/** What every version name of the app starts with: `myapp-v`. */
+export function amiNamePrefix(appName: string): string {
+  return `${appName}-v`;
+}
+
+/** `myapp-v1.2.3` → `1.2.3`; undefined for another app's name or a malformed one. */
+export function versionOfAmiName(appName: string, name: string): string | undefined {
+  const prefix = amiNamePrefix(appName);
+  if (!name.startsWith(prefix)) return undefined;
+  const v = name.slice(prefix.length);
+  return isSemver(v) ? v : undefined;
+}
+
+// ── App revisions (CodeDeploy bundles in S3) ────────────────────────────────────────────────────
+
+/** The S3 key of an app revision: `<appName>/<version>.zip`. */
+export function revisionKey(appName: string, version: string): string {
+  return `${revisionPrefix(appName)}${version}.zip`;
+}
+
+export function revisionPrefix(appName: string): string {
+  return `${appName}/`;
+}
+
+/** `myapp/1.4.0.zip` → `1.4.0`; undefined for another app's key or a malformed one. */
+export function versionOfRevisionKey(appName: string, key: string): string | undefined {
+  const prefix = revisionPrefix(appName);
+  if (!key.startsWith(prefix) || !key.endsWith(".zip")) return undefined;
+  const v = key.slice(prefix.length, -".zip".length);
+  return isSemver(v) ? v : undefined;
+}
+
+/** Where deployments install the app when `appDestination` is not set. */
+export function defaultAppDestination(appName: string): string {
+  return `/opt/${appName}/current`;
+}
+
+// ── AWS resources of one stack ──────────────────────────────────────────────────────────────────
+
+/**
+ * `<appName>-<stack>`: names the CodeDeploy application and group, the backup vault, plan and
+ * selection, the alarms' prefix, and is the value of the tags that tie the live instance to the
+ * deployment group and the backup selection.
+ */
+export function stackResourceName(appName: string, stack: string): string {
+  return `${appName}-${stack}`;
+}
+
+/** Tag keys. */
+export const TAG = {
+  app: "App",
+  stack: "Stack",
+  version: "Version",
+  name: "Name",
+  managedBy: "ManagedBy",
+  /** The deployment group targets the live instance by this tag. */
+  deployTarget: "CodeDeployTarget",
+  /** The backup selection picks the live instance by this tag. */
+  backupTarget: "BackupTarget",
+  createdBy: "CreatedBy",
+  createdAt: "CreatedAt",
+  /** Why an on-demand recovery point was taken. */
+  reason: "Reason",
+  /** Which backup rule took a recovery point. */
+  rule: "Rule",
+  /** AWS Backup sets it on the AMIs of EC2 recovery points. */
+  backupSource: "aws:backup:source-resource",
+} as const;
+
+/** Value of the `ManagedBy` tag on everything the program declares. */
+export const MANAGED_BY = "ec2-rollback";
+
+// ── Health metric and alarms ────────────────────────────────────────────────────────────────────
+
+/** CloudWatch namespace of the health metric the instance's probe publishes. */
+export function metricNamespace(appName: string): string {
+  return `ec2-rollback/${appName}`;
+}
+
+/** 0 = the app answered its health path, 1 = it did not. */
+export const HEALTH_METRIC = "HealthCheckFailed";
+
+export function healthMetricDimensions(appName: string, stack: string): Record<string, string> {
+  return { [TAG.app]: appName, [TAG.stack]: stack };
+}
+
+export type AlarmKind = "status-check" | "app-health";
+
+export function alarmName(appName: string, stack: string, kind: AlarmKind): string {
+  return `${stackResourceName(appName, stack)}-${kind}`;
+}
+
+// ── Data volume ─────────────────────────────────────────────────────────────────────────────────
+
+/** Device name of the data volume on the live machine; left out of every image made of it. */
+export const DATA_DEVICE = "/dev/sdf";
+export const DATA_MOUNT_PATH = "/data";

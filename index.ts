@@ -16,7 +16,8 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
   const stack = pulumi.getStack();
   const s = readSettings();
   const region = (await aws.getRegion()).region;
-  const amiId = await resolveMachineImage(s.amiVersion, region);
+  const amiId = await resolveMachineImage("amiVersion", s.amiVersion, region);
+  const standbyAmiId = s.standbyAmiVersion ? await resolveMachineImage("standbyAmiVersion", s.standbyAmiVersion, region) : undefined;
 
   const tags = { [TAG.app]: s.appName, [TAG.stack]: stack, [TAG.managedBy]: MANAGED_BY };
   const target = stackResourceName(s.appName, stack);
@@ -28,7 +29,10 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     appName: s.appName,
     stack,
     region,
-    amiId,
+    liveSlot: s.liveSlot,
+    liveAmiId: amiId,
+    standbyAmiId,
+    standbyState: s.standbyState,
     instanceType: s.instanceType,
     rootVolumeSizeGiB: s.rootVolumeSizeGiB,
     dataVolumeSizeGiB: s.dataVolumeSizeGiB,
@@ -41,7 +45,7 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     revisionsBucketArn: revisions.arn,
     metricNamespace: namespace,
     tags,
-    instanceTags: { [TAG.deployTarget]: target, [TAG.backupTarget]: target },
+    liveTags: { [TAG.deployTarget]: target, [TAG.backupTarget]: target },
   });
   const alarms = new Alarms(s.appName, {
     appName: s.appName,
@@ -72,6 +76,11 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     instanceId: server.instanceId,
     amiId,
     amiVersion: s.amiVersion,
+    liveSlot: s.liveSlot,
+    standbyInstanceId: server.standbyInstanceId,
+    standbyAmiId: standbyAmiId ?? "",
+    standbyAmiVersion: s.standbyAmiVersion ?? "",
+    standbyAddress: server.standbyAddress,
     publicIp: server.publicIp,
     elasticIpAllocationId: server.allocationId,
     applicationName: deployment.applicationName,

@@ -1,14 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { DATA_DEVICE, DATA_MOUNT_PATH, stackResourceName, TAG } from "../contract/naming";
-import { renderUserData } from "./userData";
+import { StandbyState } from "../contract/config";
+import { DATA_DEVICE, DATA_MOUNT_PATH, otherSlot, Slot, SLOTS, stackResourceName, TAG } from "../contract/naming";
 import { assumeRolePolicyFor } from "./iam";
+import { MachineSlot } from "./machineSlot";
+import { renderUserData } from "./userData";
 
 export interface ServerArgs {
   appName: string;
   stack: string;
   region: pulumi.Input<string>;
-  amiId: pulumi.Input<string>;
+  /** The slot that serves and its AMI. */
+  liveSlot: Slot;
+  liveAmiId: pulumi.Input<string>;
+  /** The other slot's AMI; undefined = no second machine. */
+  standbyAmiId?: pulumi.Input<string>;
+  standbyState: StandbyState;
   instanceType: string;
   rootVolumeSizeGiB: number;
   dataVolumeSizeGiB: number;
@@ -22,18 +29,23 @@ export interface ServerArgs {
   metricNamespace: string;
   /** Tags every resource carries. */
   tags: Record<string, string>;
-  /** Extra tags on the instance only: what the deployment group and backup selection match. */
-  instanceTags: Record<string, string>;
+  /** Extra tags on the live instance only: what the deployment group and backup selection match. */
+  liveTags: Record<string, string>;
 }
 
 /**
- * The machine and its address. Changing `amiId` replaces the instance (create-before-delete):
- * the new instance starts, the Elastic IP is re-associated to it (allowReassociation), then the
- * old one is terminated. The allocation itself never changes, so the public address stays.
+ * Two machines and one address. Each slot (blue, green) runs its own version and is replaced only
+ * when that version changes. The live slot holds the Elastic IP; a flip (liveSlot swapped with the two
+ * versions) moves only the association, the live-only tags, the alarms' instance and the standby's
+ * power state. The allocation itself never changes, so the public address stays.
  */
 export class Server extends pulumi.ComponentResource {
-  public readonly instance: aws.ec2.Instance;
+  public readonly slots: Record<Slot, MachineSlot>;
+  /** The live machine. */
   public readonly instanceId: pulumi.Output<string>;
+  /** The standby machine ("" when there is none) and its own public address while it runs ("" otherwise). */
+  public readonly standbyInstanceId: pulumi.Output<string>;
+  public readonly standbyAddress: pulumi.Output<string>;
   public readonly publicIp: pulumi.Output<string>;
   public readonly allocationId: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
@@ -108,9 +120,15 @@ export class Server extends pulumi.ComponentResource {
           )
         : undefined;
 
+    const eip = new aws.ec2.Eip(
+      `${name}-eip`,
+      { domain: "vpc", tags: { ...args.tags, [TAG.name]: stackResourceName(args.appName, args.stack) } },
+      parent,
+    );
+
     const userData = pulumi
-      .all([args.region, dataVolume?.id])
-      .apply(([region, dataVolumeId]) =>
+      .all([args.region, dataVolume?.id, eip.publicIp])
+      .apply(([region, dataVolumeId, address]) =>
         renderUserData({
           appName: args.appName,
           stack: args.stack,
@@ -119,62 +137,81 @@ export class Server extends pulumi.ComponentResource {
           healthPath: args.healthCheckPath,
           appDestination: args.appDestination,
           metricNamespace: args.metricNamespace,
+          address,
           dataVolumeId,
           dataMountPath: DATA_MOUNT_PATH,
         }),
       );
 
-    this.instance = new aws.ec2.Instance(
-      `${name}-instance`,
-      {
-        ami: args.amiId,
-        instanceType: args.instanceType,
-        subnetId: args.subnetId,
-        vpcSecurityGroupIds: [sg.id],
-        iamInstanceProfile: profile.name,
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-        rootBlockDevice: {
-          volumeType: "gp3",
-          volumeSize: args.rootVolumeSizeGiB,
-          encrypted: true,
-          deleteOnTermination: true,
-          tags: { ...args.tags, [TAG.name]: `${stackResourceName(args.appName, args.stack)}-root` },
+    const machineName = stackResourceName(args.appName, args.stack);
+    const standbySlot = otherSlot(args.liveSlot);
+    const slot = (s: Slot) =>
+      new MachineSlot(
+        `${name}-${s}`,
+        {
+          slot: s,
+          amiId: s === args.liveSlot ? args.liveAmiId : args.standbyAmiId,
+          live: s === args.liveSlot,
+          instanceType: args.instanceType,
+          subnetId: args.subnetId,
+          securityGroupId: sg.id,
+          instanceProfileName: profile.name,
+          rootVolumeSizeGiB: args.rootVolumeSizeGiB,
+          userData,
+          machineName,
+          tags: args.tags,
+          liveTags: args.liveTags,
+          suppressDataDevice: args.dataVolumeSizeGiB > 0,
+          // Stacks from before slots had one `<name>-instance`: blue adopts it, so moving over replaces nothing.
+          adopts: s === "blue" ? { name: `${name}-instance`, parent: this } : undefined,
         },
-        userData,
-        userDataReplaceOnChange: false,
-        tags: { ...args.tags, ...args.instanceTags, [TAG.name]: stackResourceName(args.appName, args.stack) },
-      },
+        parent,
+      );
+    this.slots = { blue: slot("blue"), green: slot("green") };
+    const live = this.slots[args.liveSlot];
+    const standby = this.slots[standbySlot];
+
+    // Replaced when the live machine changes: the new association is made (AssociateAddress with
+    // reassociation moves the address) before the old one is deleted, whose DisassociateAddress then
+    // finds its association id gone and does nothing (terraform-provider-aws resource_aws_eip_association).
+    const association = new aws.ec2.EipAssociation(
+      `${name}-eip-association`,
+      { allocationId: eip.allocationId, instanceId: live.instanceId, allowReassociation: true },
       parent,
     );
 
-    const eip = new aws.ec2.Eip(
-      `${name}-eip`,
-      { domain: "vpc", tags: { ...args.tags, [TAG.name]: stackResourceName(args.appName, args.stack) } },
-      parent,
-    );
-    new aws.ec2.EipAssociation(
-      `${name}-eip-association`,
-      { allocationId: eip.allocationId, instanceId: this.instance.id, allowReassociation: true },
-      parent,
-    );
+    // Power states, after the address has moved: the machine that stops is never the one serving.
+    for (const s of SLOTS) {
+      const instance = this.slots[s].instance;
+      if (!instance) continue;
+      new aws.ec2transitgateway.InstanceState(
+        `${name}-${s}-power`,
+        { instanceId: instance.id, state: s === args.liveSlot ? "running" : args.standbyState },
+        { parent: this.slots[s], dependsOn: [association] },
+      );
+    }
 
     if (dataVolume) {
-      // An EBS volume attaches to one instance at a time, so this binding is replaced
-      // delete-before-replace: the old instance is stopped, the volume detached, then attached to the new one.
+      // An EBS volume attaches to one machine at a time: on a flip this binding is replaced
+      // delete-before-replace: the old live machine is stopped, the volume detached, then attached to the new one.
       new aws.ec2.VolumeAttachment(
         `${name}-data-attachment`,
-        { deviceName: DATA_DEVICE, volumeId: dataVolume.id, instanceId: this.instance.id, stopInstanceBeforeDetaching: true },
+        { deviceName: DATA_DEVICE, volumeId: dataVolume.id, instanceId: live.instanceId, stopInstanceBeforeDetaching: true },
         { ...parent, deleteBeforeReplace: true },
       );
     }
 
-    this.instanceId = this.instance.id;
+    this.instanceId = live.instanceId;
+    this.standbyInstanceId = standby.instanceId;
+    this.standbyAddress = args.standbyState === "running" ? standby.publicIp : pulumi.output("");
     this.publicIp = eip.publicIp;
     this.allocationId = eip.allocationId;
     this.securityGroupId = sg.id;
     this.roleName = role.name;
     this.registerOutputs({
       instanceId: this.instanceId,
+      standbyInstanceId: this.standbyInstanceId,
+      standbyAddress: this.standbyAddress,
       publicIp: this.publicIp,
       allocationId: this.allocationId,
       securityGroupId: this.securityGroupId,

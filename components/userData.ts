@@ -13,6 +13,8 @@ export interface UserDataArgs {
   /** Where CodeDeploy installs the app; the probe is silent until it exists. */
   appDestination: string;
   metricNamespace: string;
+  /** The Elastic IP: only the machine that holds it (the live one) publishes its health. */
+  address: string;
   /** The data volume's id, when there is one. */
   dataVolumeId?: string;
   dataMountPath: string;
@@ -40,10 +42,13 @@ export function renderUserData(a: UserDataArgs): string {
     "fi",
     "systemctl enable --now codedeploy-agent",
     "",
-    "# 2. Health probe: every minute, 0 (answers) or 1 (does not) as a CloudWatch metric.",
+    "# 2. Health probe: every minute, 0 (answers) or 1 (does not) as a CloudWatch metric, from the live machine only",
+    "#    (the one holding the Elastic IP): a standby's app is not what users see.",
     `cat > ${probe} <<'PROBE'`,
     "#!/bin/bash",
     `[ -e '${a.appDestination}' ] || exit 0   # nothing deployed yet: publish nothing`,
+    'token=$(curl -fsS -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token) || exit 0',
+    `[ "$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/public-ipv4)" = '${a.address}' ] || exit 0   # standby: publish nothing`,
     `if curl -fsS -o /dev/null --max-time 5 'http://127.0.0.1:${a.healthPort}${a.healthPath}'; then v=0; else v=1; fi`,
     `exec aws cloudwatch put-metric-data --region '${a.region}' --namespace '${a.metricNamespace}' \\`,
     `  --metric-name ${HEALTH_METRIC} --dimensions '${dimensions}' --unit Count --value "$v"`,
@@ -69,18 +74,16 @@ export function renderUserData(a: UserDataArgs): string {
     const mount = `/usr/local/sbin/${a.appName}-mount-data`;
     lines.push(
       "",
-      "# 3. Data volume: attached after the instance starts; wait for it, make a file system only if it has none.",
+      "# 3. Data volume: attached to the live machine only, moved on a flip. Every 30 s: mount it when it is here",
+      "#    (a file system made only if it has none); nothing to do when it is not.",
       `cat > ${mount} <<'MOUNT'`,
       "#!/bin/bash",
       "set -euo pipefail",
       `mountpoint -q '${a.dataMountPath}' && exit 0`,
-      "for i in $(seq 1 180); do",
-      `  for d in /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial} /dev/sdf /dev/xvdf; do`,
-      '    [ -b "$d" ] && dev=$(readlink -f "$d") && break 2',
-      "  done",
-      "  sleep 5",
+      `for d in /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${serial} /dev/sdf /dev/xvdf; do`,
+      '  [ -b "$d" ] && dev=$(readlink -f "$d") && break',
       "done",
-      '[ -n "${dev:-}" ] || { echo "data volume not attached after 15 minutes" >&2; exit 1; }',
+      '[ -n "${dev:-}" ] || exit 0   # not attached here (standby, or the flip is still moving it)',
       'blkid "$dev" >/dev/null || mkfs.xfs "$dev"',
       `mkdir -p '${a.dataMountPath}'`,
       'uuid=$(blkid -s UUID -o value "$dev")',
@@ -91,14 +94,17 @@ export function renderUserData(a: UserDataArgs): string {
       `cat > /etc/systemd/system/${a.appName}-data.service <<UNIT`,
       "[Service]",
       "Type=oneshot",
-      "RemainAfterExit=yes",
       `ExecStart=${mount}`,
+      "UNIT",
+      `cat > /etc/systemd/system/${a.appName}-data.timer <<UNIT`,
+      "[Timer]",
+      "OnBootSec=5",
+      "OnUnitActiveSec=30",
       "[Install]",
-      "WantedBy=multi-user.target",
+      "WantedBy=timers.target",
       "UNIT",
       "systemctl daemon-reload",
-      `systemctl enable ${a.appName}-data.service`,
-      `systemctl start --no-block ${a.appName}-data.service`,
+      `systemctl enable --now ${a.appName}-data.timer`,
     );
   }
   return lines.join("\n") + "\n";

@@ -2,7 +2,7 @@
 // and one pure parser that both the program (before it declares anything) and the CLI (on the
 // stack's config) use. Each problem is one line naming the key and a valid example.
 // `Pulumi.yaml`'s `config:` block declares the same keys; a test holds the two together.
-import { defaultAppDestination, isAmiId, isAppName, versionOfAmiName } from "./naming";
+import { defaultAppDestination, isAmiId, isAppName, isSlot, Slot, versionOfAmiName } from "./naming";
 import { isSemver } from "./semver";
 
 export const CONFIG_NAMESPACE = "ec2-rollback";
@@ -15,6 +15,11 @@ export type ConfigType = "string" | "integer" | "array<integer>";
 export const CONFIG_TABLE = {
   appName: { type: "string", default: "myapp" },
   amiVersion: { type: "string" },
+  standbyAmiVersion: { type: "string", default: "" },
+  liveSlot: { type: "string", default: "blue" },
+  standbyState: { type: "string", default: "stopped" },
+  keepPrevious: { type: "string", default: "stopped" },
+  bakeMinutes: { type: "integer", default: 5 },
   instanceType: { type: "string", default: "t3.micro" },
   rootVolumeSizeGiB: { type: "integer", default: 20 },
   dataVolumeSizeGiB: { type: "integer", default: 0 },
@@ -40,8 +45,18 @@ export function configKey(key: ConfigKey): string {
 
 export interface Settings {
   appName: string;
-  /** As configured: an AMI name (`myapp-v1.2.3`) or an AMI id. */
+  /** The version that serves, as configured: an AMI name (`myapp-v1.2.3`) or an AMI id. */
   amiVersion: string;
+  /** The version on the other machine; undefined = no second machine. */
+  standbyAmiVersion?: string;
+  /** Which machine serves (holds the Elastic IP). */
+  liveSlot: Slot;
+  /** Power state of the standby machine. */
+  standbyState: StandbyState;
+  /** After a successful change, the previously serving machine is kept stopped, kept running, or removed. */
+  keepPrevious: KeepPrevious;
+  /** Minutes the driver watches the alarms after a flip; 0 = none. */
+  bakeMinutes: number;
   instanceType: string;
   rootVolumeSizeGiB: number;
   /** 0 = no data volume. */
@@ -60,6 +75,11 @@ export interface Settings {
   weeklyBackupRetentionDays: number;
   appDestination: string;
 }
+
+export const STANDBY_STATES = ["running", "stopped"] as const;
+export type StandbyState = (typeof STANDBY_STATES)[number];
+export const KEEP_PREVIOUS = ["stopped", "running", "none"] as const;
+export type KeepPrevious = (typeof KEEP_PREVIOUS)[number];
 
 /** A configuration value that cannot be used. The message is one line with the fix. */
 export class ConfigError extends Error {
@@ -125,6 +145,19 @@ function cidr(v: string): boolean {
   return !!m && m.slice(1, 5).every((o) => +o <= 255) && +m[5] <= 32;
 }
 
+/** An AMI name of this app (`myapp-v1.2.3`) or an AMI id. */
+function machineVersion(key: ConfigKey, v: string, appName: string): void {
+  if (isAmiId(v) || versionOfAmiName(appName, v) !== undefined) return;
+  const hint = isSemver(v.replace(/^v/, "")) ? ` (write it as ${appName}-v${v.replace(/^v/, "")})` : "";
+  fail(key, `"${v}" is neither an AMI id nor a version name ${appName}-v<semver>${hint}`, `${appName}-v1.2.3`);
+}
+
+function oneOf<T extends string>(read: ConfigReader, key: ConfigKey & keyof StringDefaults, allowed: readonly T[]): T {
+  const v = textOr(read, key);
+  if (!(allowed as readonly string[]).includes(v)) fail(key, `is "${v}", not ${allowed.join(", ").replace(/, ([^,]*)$/, " or $1")}`, allowed[0]);
+  return v as T;
+}
+
 /** Every key read, typed and checked; throws ConfigError on the first problem. */
 export function parseSettings(read: ConfigReader): Settings {
   const appName = textOr(read, "appName");
@@ -136,10 +169,13 @@ export function parseSettings(read: ConfigReader): Settings {
   if (amiVersion === undefined) {
     fail("amiVersion", "is missing (the machine version to run)", `${appName}-v1.0.0   # or an AMI id: ami-0123456789abcdef0`);
   }
-  if (!isAmiId(amiVersion) && versionOfAmiName(appName, amiVersion) === undefined) {
-    const hint = isSemver(amiVersion.replace(/^v/, "")) ? ` (write it as ${appName}-v${amiVersion.replace(/^v/, "")})` : "";
-    fail("amiVersion", `"${amiVersion}" is neither an AMI id nor a version name ${appName}-v<semver>${hint}`, `${appName}-v1.2.3`);
-  }
+  machineVersion("amiVersion", amiVersion, appName);
+  const standbyAmiVersion = text(read, "standbyAmiVersion");
+  if (standbyAmiVersion !== undefined) machineVersion("standbyAmiVersion", standbyAmiVersion, appName);
+  const liveSlot = textOr(read, "liveSlot");
+  if (!isSlot(liveSlot)) fail("liveSlot", `is "${liveSlot}", not blue or green`, "blue");
+  const standbyState = oneOf(read, "standbyState", STANDBY_STATES);
+  const keepPrevious = oneOf(read, "keepPrevious", KEEP_PREVIOUS);
 
   const instanceType = textOr(read, "instanceType");
   if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType)) {
@@ -195,6 +231,11 @@ export function parseSettings(read: ConfigReader): Settings {
   return {
     appName,
     amiVersion,
+    standbyAmiVersion,
+    liveSlot,
+    standbyState,
+    keepPrevious,
+    bakeMinutes: integer(read, "bakeMinutes", 0, 1440, "5   # 0 = no bake"),
     instanceType,
     rootVolumeSizeGiB: integer(read, "rootVolumeSizeGiB", 8, 16384, "20"),
     dataVolumeSizeGiB: integer(read, "dataVolumeSizeGiB", 0, 16384, "10   # 0 = no data volume"),

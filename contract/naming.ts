@@ -14,6 +14,20 @@ export function isAppName(v: string): boolean {
   return APP_NAME.test(v);
 }
 
+// ── Machines ────────────────────────────────────────────────────────────────────────────────────
+
+/** The two instance slots: the live one holds the Elastic IP, the other is the standby. */
+export const SLOTS = ["blue", "green"] as const;
+export type Slot = (typeof SLOTS)[number];
+
+export function isSlot(v: string): v is Slot {
+  return (SLOTS as readonly string[]).includes(v);
+}
+
+export function otherSlot(s: Slot): Slot {
+  return s === "blue" ? "green" : "blue";
+}
+
 // ── Machine versions (AMIs) ─────────────────────────────────────────────────────────────────────
 
 /** `myapp` + `1.2.3` → `myapp-v1.2.3` */
@@ -84,6 +98,9 @@ export const TAG = {
   createdAt: "CreatedAt",
   /** Why an on-demand recovery point was taken. */
   reason: "Reason",
+  /** Which instance slot a machine is (blue/green), and whether it serves (live/standby). */
+  slot: "Slot",
+  role: "Role",
   /** Which backup rule took a recovery point. */
   rule: "Rule",
   /** AWS Backup sets it on the AMIs of EC2 recovery points. */

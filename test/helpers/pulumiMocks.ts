@@ -11,7 +11,15 @@ export interface RecordedResource {
   /** Resource options as the engine receives them. */
   protect: boolean;
   deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+  /** URNs of the resources it depends on (dependsOn and its inputs'). */
+  dependencies: string[];
+  /** Its aliases: `name@parentUrn` for a spec, the URN for a full one. */
+  aliases: string[];
 }
+
+type RequestOptions = Pick<RecordedResource, "protect" | "deleteBeforeReplace" | "ignoreChanges" | "dependencies" | "aliases">;
+const NO_OPTIONS: RequestOptions = { protect: false, deleteBeforeReplace: false, ignoreChanges: [], dependencies: [], aliases: [] };
 
 export interface ProgramRun {
   resources: RecordedResource[];
@@ -38,7 +46,7 @@ function state(type: string, name: string, inputs: Record<string, any>): { id: s
   switch (type) {
     case "aws:ec2/instance:Instance":
       // A new AMI means a new machine: the id follows the inputs, as a replacement would.
-      return { id: `i-${shortHash(inputs.ami)}`, state: { ...inputs, arn, availabilityZone: `${REGION}a` } };
+      return { id: `i-${shortHash([name, inputs.ami])}`, state: { ...inputs, arn, availabilityZone: `${REGION}a`, publicIp: `198.51.100.${name.endsWith("green") ? 2 : 1}` } };
     case "aws:ec2/eip:Eip":
       return { id: "eipalloc-0a1b2c3d4e5f60718", state: { ...inputs, allocationId: "eipalloc-0a1b2c3d4e5f60718", publicIp: PUBLIC_IP } };
     case "aws:s3/bucket:Bucket":
@@ -88,12 +96,12 @@ async function record(config: Record<string, unknown>, stack: string, body: () =
   }
   pulumi.runtime.setAllConfig(full);
   const run: ProgramRun = { resources: [], outputs: {}, invokes: [] };
-  const requestOptions = new Map<string, { protect: boolean; deleteBeforeReplace: boolean }>();
+  const requestOptions = new Map<string, RequestOptions>();
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
         const s = state(a.type, a.name, a.inputs);
-        const o = requestOptions.get(`${a.type}::${a.name}`) ?? { protect: false, deleteBeforeReplace: false };
+        const o = requestOptions.get(`${a.type}::${a.name}`) ?? NO_OPTIONS;
         run.resources.push({ type: a.type, name: a.name, custom: a.custom ?? true, inputs: a.inputs, id: s.id, ...o });
         return s;
       },
@@ -113,6 +121,9 @@ async function record(config: Record<string, unknown>, stack: string, body: () =
     requestOptions.set(`${req.getType()}::${req.getName()}`, {
       protect: req.getProtect() === true,
       deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      ignoreChanges: req.getIgnorechangesList(),
+      dependencies: req.getDependenciesList(),
+      aliases: req.getAliasesList().map((a: any) => (a.hasSpec() ? `${a.getSpec().getName()}@${a.getSpec().getParenturn()}` : a.getUrn())),
     });
     return register(req, cb);
   };

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { byType, one, OWNED_AMIS, ProgramRun, PUBLIC_IP, REGION, runProgram } from "../helpers/pulumiMocks";
+import { byType, one, OWNED_AMIS, ProgramRun, PUBLIC_IP, RecordedResource, REGION, runProgram } from "../helpers/pulumiMocks";
 
 const BASE = { amiVersion: "myapp-v1.2.3" };
 
@@ -32,7 +32,7 @@ describe("program: server and address", function () {
 
   it("tags the instance with Name, App and the tags the deployment group and backup match on", () => {
     const tags = one(run, "aws:ec2/instance:Instance").inputs.tags;
-    expect(tags).to.include({ Name: "myapp-dev", App: "myapp", CodeDeployTarget: "myapp-dev", BackupTarget: "myapp-dev" });
+    expect(tags).to.include({ Name: "myapp-dev-blue", Slot: "blue", Role: "live", App: "myapp", CodeDeployTarget: "myapp-dev", BackupTarget: "myapp-dev" });
   });
 
   it("installs and starts the CodeDeploy agent idempotently, with nothing of the AMI version in user data", () => {
@@ -269,28 +269,139 @@ describe("program: alarms, deployment, revisions, backup", function () {
   });
 });
 
-describe("program: rollback blast radius", function () {
-  it("changing amiVersion changes only the instance and what hangs on it; the address stays", async () => {
-    const config = { dataVolumeSizeGiB: 10, alarmEmail: "ops@example.com" };
-    const a = await runProgram({ ...config, amiVersion: "myapp-v1.2.3" });
-    const b = await runProgram({ ...config, amiVersion: "myapp-v1.2.2" });
-    const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
-    expect(new Set(a.resources.map(key)).size, "logical names are unique").to.equal(a.resources.length);
-    expect(a.resources.map(key).sort()).to.deep.equal(b.resources.map(key).sort());
+describe("program: two machines, one address", function () {
+  const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+  /** What differs between two runs: added, removed, and changed inputs, by type (alarms by metric). */
+  function diff(a: ProgramRun, b: ProgramRun) {
+    const label = (r: RecordedResource) => `${r.type}${r.type.includes("MetricAlarm") ? `:${r.inputs.metricName}` : ""}:${r.name}`;
+    const inB = new Map(b.resources.map((r) => [key(r), r]));
+    const inA = new Map(a.resources.map((r) => [key(r), r]));
+    return {
+      added: b.resources.filter((r) => !inA.has(key(r))).map(label).sort(),
+      removed: a.resources.filter((r) => !inB.has(key(r))).map(label).sort(),
+      changed: a.resources.filter((r) => inB.has(key(r)) && JSON.stringify(r.inputs) !== JSON.stringify(inB.get(key(r))!.inputs)).map(label).sort(),
+      replacedInstances: a.resources
+        .filter((r) => r.type === "aws:ec2/instance:Instance" && inB.has(key(r)) && r.inputs.ami !== inB.get(key(r))!.inputs.ami)
+        .map((r) => r.name),
+    };
+  }
+  const both = { amiVersion: "myapp-v1.2.3", standbyAmiVersion: "myapp-v1.2.2", dataVolumeSizeGiB: 10 };
 
-    const changed = a.resources
-      .filter((ra) => JSON.stringify(ra.inputs) !== JSON.stringify(b.resources.find((rb) => key(rb) === key(ra))!.inputs))
-      .map((r) => r.type + (r.type.includes("MetricAlarm") ? `:${r.inputs.metricName}` : ""))
-      .sort();
-    expect(changed).to.deep.equal([
-      "aws:cloudwatch/metricAlarm:MetricAlarm:StatusCheckFailed",
-      "aws:ec2/eipAssociation:EipAssociation",
-      "aws:ec2/instance:Instance",
-      "aws:ec2/volumeAttachment:VolumeAttachment",
+  it("one machine by default: blue is live and holds the address; no standby, empty standby outputs", async () => {
+    const run = await runProgram(BASE);
+    const instances = byType(run, "aws:ec2/instance:Instance");
+    expect(instances.map((i) => i.name)).to.deep.equal(["myapp-blue"]);
+    expect(run.outputs).to.include({ liveSlot: "blue", standbyInstanceId: "", standbyAmiId: "", standbyAmiVersion: "", standbyAddress: "" });
+    expect(one(run, "aws:ec2transitgateway/instanceState:InstanceState").inputs).to.deep.equal({ instanceId: instances[0].id, state: "running" });
+  });
+
+  it("two machines: the live slot runs amiVersion with the address and the live-only tags; the standby its own version, stopped", async () => {
+    const run = await runProgram({ ...both, liveSlot: "green" });
+    const [blue, green] = ["myapp-blue", "myapp-green"].map((n) => run.resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === n)!);
+    expect(green.inputs.ami).to.equal(OWNED_AMIS["myapp-v1.2.3"][0]);
+    expect(blue.inputs.ami).to.equal(OWNED_AMIS["myapp-v1.2.2"][0]);
+    expect(green.inputs.tags).to.include({ Role: "live", CodeDeployTarget: "myapp-dev", BackupTarget: "myapp-dev" });
+    expect(blue.inputs.tags).to.include({ Role: "standby", Slot: "blue" });
+    expect(blue.inputs.tags).to.not.have.any.keys("CodeDeployTarget", "BackupTarget");
+    expect(one(run, "aws:ec2/eipAssociation:EipAssociation").inputs.instanceId).to.equal(green.id);
+    expect(one(run, "aws:ec2/volumeAttachment:VolumeAttachment").inputs.instanceId).to.equal(green.id);
+    const states = byType(run, "aws:ec2transitgateway/instanceState:InstanceState").map((r) => [r.inputs.instanceId, r.inputs.state]);
+    expect(states).to.have.deep.members([
+      [green.id, "running"],
+      [blue.id, "stopped"],
     ]);
+    expect(run.outputs).to.include({ instanceId: green.id, liveSlot: "green", standbyInstanceId: blue.id, standbyAmiVersion: "myapp-v1.2.2", standbyAddress: "" });
+    expect(run.outputs.standbyAmiId).to.equal(OWNED_AMIS["myapp-v1.2.2"][0]);
+    const running = await runProgram({ ...both, liveSlot: "green", standbyState: "running" });
+    expect(running.outputs.standbyAddress).to.equal("198.51.100.1");
+  });
+
+  it("power states change only after the address has moved: the machine that stops is never the one serving", async () => {
+    const run = await runProgram(both);
+    const association = one(run, "aws:ec2/eipAssociation:EipAssociation");
+    for (const s of byType(run, "aws:ec2transitgateway/instanceState:InstanceState")) {
+      expect(s.dependencies.some((u) => u.endsWith(`::${association.name}`)), s.name).to.equal(true);
+    }
+  });
+
+  it("a flip (liveSlot, amiVersion, standbyAmiVersion swapped) replaces nothing: only the association, tags, the status alarm, power states and the volume's machine", async () => {
+    const a = await runProgram({ ...both, alarmEmail: "ops@example.com" });
+    const b = await runProgram({ ...both, alarmEmail: "ops@example.com", liveSlot: "green", amiVersion: "myapp-v1.2.2", standbyAmiVersion: "myapp-v1.2.3" });
+    const d = diff(a, b);
+    expect(d.added).to.deep.equal([]);
+    expect(d.removed).to.deep.equal([]);
+    expect(d.replacedInstances).to.deep.equal([]);
+    expect(d.changed).to.deep.equal([
+      "aws:cloudwatch/metricAlarm:MetricAlarm:StatusCheckFailed:myapp-status-check",
+      "aws:ec2/eipAssociation:EipAssociation:myapp-eip-association",
+      "aws:ec2/instance:Instance:myapp-blue", // tags only
+      "aws:ec2/instance:Instance:myapp-green", // tags only
+      "aws:ec2/volumeAttachment:VolumeAttachment:myapp-data-attachment",
+      "aws:ec2transitgateway/instanceState:InstanceState:myapp-blue-power",
+      "aws:ec2transitgateway/instanceState:InstanceState:myapp-green-power",
+    ]);
+    for (const name of ["myapp-blue", "myapp-green"]) {
+      const [x, y] = [a, b].map((r) => r.resources.find((i) => i.type === "aws:ec2/instance:Instance" && i.name === name)!.inputs);
+      expect({ ...x, tags: undefined }, name).to.deep.equal({ ...y, tags: undefined });
+    }
     expect(a.outputs.publicIp).to.equal(b.outputs.publicIp);
-    expect(a.outputs.elasticIpAllocationId).to.equal(b.outputs.elasticIpAllocationId);
-    expect(a.outputs.instanceId).to.not.equal(b.outputs.instanceId);
+    expect(b.outputs.instanceId).to.equal(a.outputs.standbyInstanceId);
+  });
+
+  it("a new standby version replaces only the standby machine and what hangs on it", async () => {
+    const a = await runProgram(both);
+    const b = await runProgram({ ...both, standbyAmiVersion: "ami-0fedcba9876543210" });
+    const d = diff(a, b);
+    expect(d.replacedInstances).to.deep.equal(["myapp-green"]);
+    expect(d.changed).to.deep.equal(["aws:ec2/instance:Instance:myapp-green", "aws:ec2transitgateway/instanceState:InstanceState:myapp-green-power"]);
+    expect(a.outputs.instanceId).to.equal(b.outputs.instanceId);
+  });
+
+  it("removing the standby (standbyAmiVersion \"\") removes only its machine and power state", async () => {
+    const a = await runProgram(both);
+    const b = await runProgram({ ...both, standbyAmiVersion: "" });
+    const d = diff(a, b);
+    expect(d.removed).to.deep.equal(["aws:ec2/instance:Instance:myapp-green", "aws:ec2transitgateway/instanceState:InstanceState:myapp-green-power"]);
+    expect(d.changed).to.deep.equal([]);
+  });
+
+  it("a single-machine stack moves over in place: blue adopts the old <name>-instance (an alias), and launch-only settings never replace it", async () => {
+    const run = await runProgram(BASE);
+    const blue = run.resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === "myapp-blue")!;
+    expect(blue.aliases).to.have.length(1);
+    expect(blue.aliases[0]).to.match(/^myapp-instance@urn:pulumi:dev::ec2-rollback::ec2-rollback:index:Server::myapp$/);
+    expect(blue.ignoreChanges).to.have.members(["userData", "ephemeralBlockDevices"]);
+    const green = (await runProgram(both)).resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === "myapp-green")!;
+    expect(green.aliases).to.deep.equal([]);
+  });
+
+  it("with a data volume, no machine gets the volume's device from an AMI (noDevice); without one, nothing is suppressed", async () => {
+    const run = await runProgram(both);
+    for (const i of byType(run, "aws:ec2/instance:Instance")) expect(i.inputs.ephemeralBlockDevices, i.name).to.deep.equal([{ deviceName: "/dev/sdf", noDevice: true }]);
+    expect(one(await runProgram(BASE), "aws:ec2/instance:Instance").inputs.ephemeralBlockDevices).to.equal(undefined);
+  });
+
+  it("only the machine holding the Elastic IP publishes the app's health", async () => {
+    const ud: string = one(await runProgram(BASE), "aws:ec2/instance:Instance").inputs.userData;
+    expect(ud).to.include(`/latest/meta-data/public-ipv4)" = '${PUBLIC_IP}' ] || exit 0`);
+  });
+
+  it("refuses a bad liveSlot, standbyState, keepPrevious or standbyAmiVersion with one line", async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ liveSlot: "red" }, /^ec2-rollback:liveSlot is "red", not blue or green/],
+      [{ standbyState: "paused" }, /^ec2-rollback:standbyState is "paused", not running or stopped/],
+      [{ keepPrevious: "forever" }, /^ec2-rollback:keepPrevious is "forever", not stopped, running or none/],
+      [{ standbyAmiVersion: "1.2.2" }, /^ec2-rollback:standbyAmiVersion "1\.2\.2" is neither .*write it as myapp-v1\.2\.2/],
+      [{ standbyAmiVersion: "myapp-v9.9.9" }, /^ec2-rollback:standbyAmiVersion "myapp-v9\.9\.9": no AMI of that name/],
+    ];
+    for (const [config, message] of cases) {
+      const e = await runProgram({ ...BASE, ...config }).then(
+        () => undefined,
+        (x: Error) => x,
+      );
+      expect(e, JSON.stringify(config)).to.be.instanceOf(pulumi.RunError);
+      expect(e!.message).to.match(message);
+    }
   });
 });
 

@@ -115,6 +115,7 @@ export class Ec2Cloud implements CloudPort {
         systemStatus: st?.SystemStatus?.Status,
         instanceStatus: st?.InstanceStatus?.Status,
         launchTime: instance.LaunchTime,
+        publicIp: instance.PublicIpAddress,
       };
     });
   }
@@ -127,7 +128,7 @@ export class Ec2Cloud implements CloudPort {
     });
   }
 
-  async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }): Promise<string> {
+  async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string>; omitDevices?: string[] }): Promise<string> {
     return aws(async () => {
       const Tags = Object.entries(o.tags).map(([Key, Value]) => ({ Key, Value }));
       const r = await this.ec2.send(
@@ -136,6 +137,8 @@ export class Ec2Cloud implements CloudPort {
           Name: o.name,
           Description: o.description,
           NoReboot: !o.reboot,
+          // NoDevice "" omits the device from the image's block device mapping (EC2 API BlockDeviceMapping).
+          BlockDeviceMappings: o.omitDevices?.length ? o.omitDevices.map((DeviceName) => ({ DeviceName, NoDevice: "" })) : undefined,
           TagSpecifications: [
             { ResourceType: "image", Tags },
             { ResourceType: "snapshot", Tags },

@@ -119,9 +119,10 @@ export class PulumiStack implements StackPort {
     return { ...this.cachedConfig };
   }
 
-  async setConfig(key: string, value: string): Promise<void> {
-    await this.call(() => this.stack.setConfig(key, { value }));
-    if (this.cachedConfig) this.cachedConfig[key] = value;
+  async setConfig(values: Record<string, string>): Promise<void> {
+    // One `pulumi config set-all`: the keys of a flip change together.
+    await this.call(() => this.stack.setAllConfig(Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }]))));
+    if (this.cachedConfig) Object.assign(this.cachedConfig, values);
   }
 
   async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {

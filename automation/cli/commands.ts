@@ -17,6 +17,7 @@ export interface Invocation {
 
 export interface CommandSpec<R = unknown> {
   name: string;
+  aliases?: string[];
   summary: string;
   /** `<version>` (required) or `[version]` (optional), with its description. */
   arguments?: [string, string][];
@@ -118,28 +119,34 @@ export const COMMANDS: CommandSpec[] = [
 
   define({
     name: "rollback",
-    summary: "pin the machine to another AMI version, run `up`, verify, and on failure put the previous version back",
+    aliases: ["release"],
+    summary:
+      "change the machine to another version, older or newer (`release` is the same command): the target goes on the standby machine, " +
+      "is checked through its own address, then the address moves to it; the alarms are watched (bake) and an alarm flips back",
     arguments: [
       [
         "[version]",
         "1.2.2, v1.2.2, <appName>-v1.2.2, ami-…, backup:latest or backup:<UTC date[Thh:mm]> (a date alone = the end of that day); " +
-          "default: the version pinned before the current one",
+          "default: the standby machine's version, else the version pinned before the current one",
       ],
     ],
     options: [
       new Option("--preview", "show what the update would change; change nothing").default(false),
-      new Option("--no-revert", "on failure, leave the target pinned instead of reverting"),
-      new Option("--health-url <url>", "check this URL instead of the stack's healthCheckUrl (healthCheckPath on the first app port)"),
-      new Option("--no-health-check", "skip the HTTP health check"),
-      new Option("--verify-timeout <minutes>", "how long the new instance may take to pass its checks").default("15"),
+      new Option("--no-revert", "on failure, leave things as they are (the standby not restored, no flip back)"),
+      new Option("--health-url <url>", "after the flip, check this URL instead of the stack's healthCheckUrl (healthCheckPath on the first app port)"),
+      new Option("--no-health-check", "check EC2 only, not the app over HTTP"),
+      new Option("--verify-timeout <minutes>", "how long each check (the candidate's, then the live machine's) may take").default("15"),
+      new Option("--bake <minutes>", "watch the alarms this long after the flip (default: the stack's bakeMinutes; 0 = none)"),
     ],
     async run({ g, args: [target], opts, signal }) {
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
+      const bakeMinutes = opts.bake === undefined ? undefined : wholeNumber(opts.bake, "--bake", 0);
       const { rollback } = await import("../core/rollback");
       const { fetchProbe } = await import("../adapters/system");
+      const { openAlarms } = await import("./context");
       const deps = await backupDeps(g);
       return rollback(
-        { ...deps, http: fetchProbe },
+        { ...deps, http: fetchProbe, alarms: await openAlarms(deps) },
         {
           target,
           yes: g.yes,
@@ -148,7 +155,9 @@ export const COMMANDS: CommandSpec[] = [
           healthCheck: opts.healthCheck as boolean,
           healthUrl: opts.healthUrl as string | undefined,
           verifyTimeoutMs,
-          pollMs: 10_000,
+          pollMs: 2000,
+          bakeMinutes,
+          bakePollMs: 5000,
           signal,
         },
       );

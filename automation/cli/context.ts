@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
 import { Ec2RollbackError } from "../core/errors";
-import { BackupPort, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
+import { AlarmPort, BackupPort, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
 export interface GlobalOptions {
   stack: string;
@@ -58,6 +58,13 @@ export async function openAppServices(ctx: CommandContext): Promise<{ store: Rev
     store: new S3Revisions(new S3Client({ region: ctx.region })),
     deploy: new CodeDeployService(new CodeDeployClient({ region: ctx.region })),
   };
+}
+
+/** The CloudWatch alarms adapter, in the stack's region. */
+export async function openAlarms(ctx: CommandContext): Promise<AlarmPort> {
+  const { CloudWatchClient } = await import("@aws-sdk/client-cloudwatch");
+  const { CloudWatchAlarms } = await import("../adapters/cloudWatchAlarms");
+  return new CloudWatchAlarms(new CloudWatchClient({ region: ctx.region }));
 }
 
 /** The AWS Backup adapter, in the stack's region. */

@@ -5,7 +5,7 @@ import { formatBytes } from "../core/bytes";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { PruneResult } from "../core/prune";
 import type { RollbackResult } from "../core/rollback";
-import type { StatusReport } from "../core/status";
+import type { MachineReport, StatusReport } from "../core/status";
 import type { RollbackPoint } from "../core/versions";
 
 export function table(rows: string[][]): string {
@@ -15,14 +15,20 @@ export function table(rows: string[][]): string {
 
 const seconds = (ms?: number) => (ms === undefined ? "-" : `${Math.round(ms / 1000)}s`);
 
+function machineLine(m: MachineReport | null): string {
+  if (!m) return "none (no second machine: `ec2-rollback release <version>` makes one)";
+  const i = m.instance;
+  const where = i ? `${i.id} ${i.state}${i.address ? ` at ${i.address}` : ""}${i.launchTime ? ` since ${i.launchTime.replace(/\.\d+Z$/, "Z")}` : ""}` : "no instance";
+  return `${m.version}${m.amiId ? ` (${m.amiId})` : ""} on ${m.slot}: ${where}`;
+}
+
 export function formatStatus(s: StatusReport): string {
-  const i = s.instance;
   return [
     `stack        ${s.stack} (${s.region})`,
     `app          ${s.appName}`,
-    `amiVersion   ${s.amiVersion ?? "-"}${s.amiId ? ` (${s.amiId})` : ""}`,
-    `instance     ${i ? `${i.id} ${i.state}, status checks ${i.systemStatus ?? "-"}/${i.instanceStatus ?? "-"}, ${i.type}` : "-"}`,
-    `public IP    ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the instance)" : ""}`,
+    `live         ${machineLine(s.live)}`,
+    `standby      ${machineLine(s.standby)}`,
+    `address      ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the live machine)" : ""}`,
     `last update  ${s.lastUpdate ? `${s.lastUpdate.kind} ${s.lastUpdate.result} ${s.lastUpdate.startTime}${s.lastUpdate.message ? ` — ${s.lastUpdate.message}` : ""}` : "-"}`,
   ].join("\n");
 }
@@ -32,7 +38,7 @@ export function formatVersions(points: RollbackPoint[]): string {
   return table([
     ["", "VERSION", "NAME", "AMI", "CREATED", "STATE", "SOURCE", "SIZE", "EXPIRES"],
     ...points.map((p) => [
-      p.current ? "*" : "",
+      p.current ? "*" : p.standby ? "s" : "",
       p.version,
       p.name,
       p.amiId,
@@ -56,16 +62,21 @@ export function formatBackup(r: BackupResult): string {
 }
 
 export function formatRollback(r: RollbackResult): string {
-  if (r.status === "no-op") return `already at ${r.to.pin} (${r.to.amiId}); nothing changed`;
+  if (r.status === "no-op") return `already serving ${r.to.pin} (${r.to.amiId}); nothing changed`;
   if (r.status === "preview") {
     const changes = Object.entries(r.preview?.changes ?? {}).map(([op, n]) => `${n} ${op}`).join(", ");
     return [`preview ${r.from.pin} -> ${r.to.pin}: ${changes || "no changes"}`, ...(r.preview?.steps ?? []).map((s) => `  ${s}`), "nothing changed"].join("\n");
   }
+  const how = { launched: "launched on the standby", "standby-started": "standby started", "standby-running": "standby was running" }[r.path ?? "launched"];
+  const kept = r.previous ? (r.previous.kept === "none" ? "removed" : `kept ${r.previous.kept}`) : "-";
   return [
-    `rolled back ${r.stack}: ${r.from.pin} (${r.from.amiId ?? "?"}) -> ${r.to.pin} (${r.to.amiId})`,
-    `instance     ${r.instanceBefore ?? "?"} -> ${r.instanceAfter ?? "?"}`,
-    `public IP    ${r.publicIp ?? "?"} (unchanged)`,
-    `healthy in   ${seconds(r.timeToHealthyMs)}; total ${seconds(r.totalMs)}`,
+    `${r.stack}: ${r.from.pin} (${r.from.amiId ?? "?"}) -> ${r.to.pin} (${r.to.amiId}) serves at ${r.publicIp ?? "?"}`,
+    `machine      ${r.instanceBefore ?? "?"} -> ${r.instanceAfter ?? "?"} (${r.liveSlot}; ${how})`,
+    `healthy in   ${seconds(r.timeToCandidateHealthyMs)} (checked through its own address, before serving anyone)`,
+    `serving in   ${seconds(r.timeToServingMs)} (flip ${seconds(r.flipMs)})`,
+    `bake         ${r.bake ? (r.bake.result === "passed" ? `passed, ${r.bake.minutes} min without an alarm` : "skipped") : "-"}`,
+    `previous     ${r.previous ? `${r.previous.pin} on ${r.previous.slot} (${r.previous.instanceId ?? "?"}): ${kept}` : "-"}`,
+    `total        ${seconds(r.totalMs)}`,
   ].join("\n");
 }
 

@@ -32,7 +32,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .exitOverride();
 
   for (const spec of COMMANDS) {
-    const cmd = program.command(spec.name).description(spec.summary);
+    const cmd = program.command(spec.name).description(spec.summary).aliases(spec.aliases ?? []);
     for (const [name, description] of spec.arguments ?? []) cmd.argument(name, description);
     for (const option of spec.options ?? []) cmd.addOption(option);
     cmd.action(async (...params: unknown[]) => {

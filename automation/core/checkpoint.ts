@@ -1,5 +1,5 @@
 // A named machine version: an AMI of the running instance, `<appName>-v<semver>`.
-import { amiName, TAG } from "../../contract/naming";
+import { amiName, DATA_DEVICE, TAG } from "../../contract/naming";
 import { isSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { Ec2RollbackError } from "./errors";
@@ -57,6 +57,7 @@ export async function checkpoint(
     name,
     description: `${appName} ${version} from ${instanceId} (stack ${stack.name})`,
     reboot: o.reboot,
+    omitDevices: settings.dataVolumeSizeGiB > 0 ? [DATA_DEVICE] : undefined,
     tags: {
       [TAG.app]: appName,
       [TAG.version]: version,

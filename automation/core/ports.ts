@@ -30,7 +30,8 @@ export interface StackPort {
   readonly name: string;
   /** The stack's configuration, plain values ("ns:key" → value). */
   config(): Promise<Record<string, string>>;
-  setConfig(key: string, value: string): Promise<void>;
+  /** Sets these keys ("ns:key" → value) in one call. */
+  setConfig(values: Record<string, string>): Promise<void>;
   /** Runs `up`; rejects with StackLockedError when another update holds the lock. */
   up(opts: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs>;
   preview(opts: { message: string; onProgress: (p: UpProgress) => void }): Promise<PreviewResult>;
@@ -62,6 +63,8 @@ export interface InstanceHealth {
   systemStatus?: string;
   instanceStatus?: string;
   launchTime?: Date;
+  /** Its public IPv4 while it has one (the Elastic IP while it holds it). */
+  publicIp?: string;
 }
 
 export interface AddressInfo {
@@ -86,9 +89,22 @@ export interface CloudPort {
   instanceTypeArchitectures(instanceType: string): Promise<string[]>;
   describeInstance(id: string): Promise<InstanceHealth | undefined>;
   describeAddress(allocationId: string): Promise<AddressInfo | undefined>;
-  createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }): Promise<string>;
+  /** `omitDevices`: device names left out of the image (the data volume: it is not part of a machine version). */
+  createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string>; omitDevices?: string[] }): Promise<string>;
   deregisterImage(id: string): Promise<void>;
   deleteSnapshot(id: string): Promise<void>;
+}
+
+export interface AlarmState {
+  name: string;
+  /** OK | ALARM | INSUFFICIENT_DATA */
+  state: string;
+  reason?: string;
+}
+
+export interface AlarmPort {
+  /** The current state of each named CloudWatch alarm that exists. */
+  states(names: string[]): Promise<AlarmState[]>;
 }
 
 export interface HttpProbe {

@@ -1,14 +1,20 @@
-// Machine rollback (shared/design.md "Rollback of the machine, step by step").
-import { configKey } from "../../contract/config";
+// A machine change (shared/design.md "Two machines, one address"): every `rollback` and `release`,
+// to an older or a newer version, goes the same way:
+//   (a) validate   (b) the target on the standby machine, running   (c) check it through its own address
+//   (d) flip: the address moves, nothing is replaced   (e) check through the Elastic IP
+//   (f) bake: watch the alarms, flip back at once on one   (g) keep the previous machine as keepPrevious says.
+// A target that fails at (b)–(c) never served anyone; one that fails at (d)–(f) is flipped back.
+import { configKey, KeepPrevious, Settings, StandbyState } from "../../contract/config";
+import { otherSlot, Slot } from "../../contract/naming";
+import { StackOutputs } from "../../contract/outputs";
 import { confirmOrRefuse } from "./confirm";
 import { Ec2RollbackError, InterruptedError, messageOf, StackLockedError } from "./errors";
 import { previousPin } from "./history";
-import { BackupPort, Clock, CloudPort, HttpProbe, PreviewResult, StackOutputs, StackPort, Ui, UpProgress } from "./ports";
-import { readStack } from "./stackState";
+import { poll, seconds } from "./poll";
+import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, PreviewResult, StackPort, Ui, UpProgress } from "./ports";
+import { readStack, requireOutputs } from "./stackState";
 import { parseTarget, ResolvedTarget, resolveTarget } from "./target";
-import { verifyMachine } from "./verify";
-
-const AMI_VERSION = configKey("amiVersion");
+import { waitForAddress, waitForApp, waitForMachine } from "./verify";
 
 export interface RollbackDeps {
   stack: StackPort;
@@ -16,49 +22,85 @@ export interface RollbackDeps {
   ui: Ui;
   clock: Clock;
   http?: HttpProbe;
+  /** For the bake; without it there is none. */
+  alarms?: AlarmPort;
   /** For `backup:…` targets. */
   backup?: BackupPort;
 }
 
 export interface RollbackOptions {
-  /** As typed; undefined = the version pinned before the current one. */
+  /** As typed; undefined = the standby's version, else the version pinned before the current one. */
   target?: string;
   yes: boolean;
-  /** Put the previous version back when the update or verification fails (default true). */
+  /** Undo on failure: restore the standby, or flip back (default true). */
   revert: boolean;
   preview: boolean;
-  /** Check the app through the address: the stack's healthCheckUrl, or `healthUrl` when given. */
+  /** Check the app over HTTP (healthCheckPath on the first app port); off = EC2 state only. */
   healthCheck: boolean;
+  /** Check this URL through the address after the flip instead of the stack's healthCheckUrl. */
   healthUrl?: string;
+  /** Bound on each check (the candidate's, then the live machine's). */
   verifyTimeoutMs: number;
+  /** How often checks ask. */
   pollMs: number;
-  /** Aborted on Ctrl-C. */
+  /** Minutes to watch the alarms after the flip; undefined = the stack's bakeMinutes. */
+  bakeMinutes?: number;
+  /** How often the bake reads the alarms. */
+  bakePollMs?: number;
   signal?: AbortSignal;
 }
 
 export interface RollbackResult {
-  status: "rolled-back" | "no-op" | "preview";
+  status: "changed" | "no-op" | "preview";
+  stack: string;
   from: { pin: string; amiId?: string };
   to: { pin: string; amiId: string };
-  stack: string;
+  /** How the target got onto the standby machine. */
+  path?: "standby-running" | "standby-started" | "launched";
+  liveSlot?: Slot;
   instanceBefore?: string;
   instanceAfter?: string;
   publicIp?: string;
-  /** From the start of the update to the new instance passing verification. */
-  timeToHealthyMs?: number;
+  /** From the command's start: the candidate passed its checks; then the target served through the address. */
+  timeToCandidateHealthyMs?: number;
+  timeToServingMs?: number;
+  /** The flip's own update. */
+  flipMs?: number;
+  bake?: { minutes: number; result: "passed" | "skipped"; durationMs: number };
+  /** The machine that served before, and what became of it. */
+  previous?: { slot: Slot; pin: string; instanceId?: string; kept: KeepPrevious };
   totalMs: number;
   preview?: PreviewResult;
 }
 
-/**
- * Shows `up` progress: each resource being created/replaced/deleted, with the time so far. These are
- * steps, not throttled progress: an update changes only a handful, and each one matters.
- */
+const key = {
+  amiVersion: configKey("amiVersion"),
+  standbyAmiVersion: configKey("standbyAmiVersion"),
+  liveSlot: configKey("liveSlot"),
+  standbyState: configKey("standbyState"),
+};
+
+/** The four keys that say which machine runs what. */
+interface MachinesConfig {
+  liveSlot: Slot;
+  amiVersion: string;
+  standbyAmiVersion: string;
+  standbyState: StandbyState;
+}
+
+const asConfig = (m: MachinesConfig): Record<string, string> => ({
+  [key.liveSlot]: m.liveSlot,
+  [key.amiVersion]: m.amiVersion,
+  [key.standbyAmiVersion]: m.standbyAmiVersion,
+  [key.standbyState]: m.standbyState,
+});
+
+/** Engine steps in words a person reads. */
 export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {
   const start = clock.now();
   return (p) => {
     if (p.kind !== "resource" || p.op === "same" || p.op === "read") return;
-    ui.step(`${p.op} ${p.type} ${p.name} (${Math.round((clock.now() - start) / 1000)}s)`);
+    ui.step(`${p.op} ${p.type} ${p.name} (${seconds(clock.now() - start)})`);
   };
 }
 
@@ -66,20 +108,21 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const { stack, cloud, ui, clock } = deps;
   const t0 = clock.now();
 
-  // 1. Resolve and validate: nothing is touched before this passes.
+  // (a) Resolve and validate: nothing is touched before this passes.
   const [{ settings, region, outputs }, identity] = await Promise.all([readStack(stack), cloud.identity()]);
   const { appName, amiVersion: current } = settings;
-  const healthUrl = o.healthCheck ? (o.healthUrl ?? outputs.healthCheckUrl) : undefined;
   let raw = o.target;
   if (raw === undefined) {
-    raw = previousPin(await stack.history(), current);
+    raw = settings.standbyAmiVersion ?? previousPin(await stack.history(), current);
     if (!raw) {
-      throw new Ec2RollbackError("NO_PREVIOUS_VERSION", `stack "${stack.name}" has no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`);
+      throw new Ec2RollbackError(
+        "NO_PREVIOUS_VERSION",
+        `stack "${stack.name}" has no standby machine and no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`,
+      );
     }
-    ui.step(`previous version (from stack history): ${raw}`);
+    ui.step(`target: ${raw} (${settings.standbyAmiVersion ? "the standby machine's version" : "the version before the current one"})`);
   }
-  const spec = parseTarget(raw, appName);
-  const target = await resolveTarget(cloud, spec, {
+  const target = await resolveTarget(cloud, parseTarget(raw, appName), {
     appName,
     region,
     account: identity.account,
@@ -89,103 +132,248 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   });
   const from = { pin: current, amiId: outputs.amiId };
   const to = { pin: target.pin, amiId: target.image.id };
-  const base = { from, to, stack: stack.name, instanceBefore: outputs.instanceId, publicIp: outputs.publicIp };
+  const base = { stack: stack.name, from, to, instanceBefore: outputs.instanceId, publicIp: outputs.publicIp };
 
-  // The same pin, or the same AMI while the last update ran the current pin: nothing to change.
   const applied = outputs.amiVersion === undefined || outputs.amiVersion === current;
-  if (target.pin === current || (applied && target.image.id === outputs.amiId)) {
-    if (!applied) ui.warn(`the stack pins ${current} but its last update ran ${outputs.amiVersion}; run \`pulumi up\` to apply the pin`);
-    ui.succeed(`${stack.name} already pins ${target.label} (${target.image.id}); nothing to do`);
+  if (applied && (target.pin === current || target.image.id === outputs.amiId)) {
+    ui.succeed(`${stack.name} already serves ${target.label} (${target.image.id}); nothing to do`);
     return { status: "no-op", ...base, totalMs: clock.now() - t0 };
   }
+  const addr = requireOutputs(stack.name, outputs, ["elasticIpAllocationId", "publicIp"]);
+
+  const before: MachinesConfig = {
+    liveSlot: settings.liveSlot,
+    amiVersion: current,
+    standbyAmiVersion: settings.standbyAmiVersion ?? "",
+    standbyState: settings.standbyState,
+  };
+  const onStandby = settings.standbyAmiVersion === target.pin || (!!outputs.standbyAmiId && outputs.standbyAmiId === target.image.id);
+  const standbySlot = otherSlot(settings.liveSlot);
+  const candidateConfig: MachinesConfig = { ...before, standbyAmiVersion: onStandby ? before.standbyAmiVersion : target.pin, standbyState: "running" };
 
   if (o.preview) {
-    const preview = await previewWith(deps, current, target);
+    const preview = await previewWith(deps, candidateConfig, before, `ec2-rollback: preview ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`);
     return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };
   }
 
-  // 2. Confirm.
-  const question =
-    `Roll ${appName} (${stack.name}) back from ${current} (${outputs.amiId ?? "?"}) to ${target.label} (${target.image.id})? ` +
-    `Instance ${outputs.instanceId ?? "?"} will be replaced; the address ${outputs.publicIp ?? "?"} stays.`;
-  await confirmOrRefuse(ui, o.yes, question, "roll back");
+  const bakeMinutes = o.bakeMinutes ?? settings.bakeMinutes;
+  await confirmOrRefuse(ui, o.yes, question(settings, target, outputs, onStandby, bakeMinutes), "change the machine");
 
-  // 3–4. Pin, up, verify.
-  const upStart = clock.now();
+  const apply = async (m: MachinesConfig, message: string, signal?: AbortSignal) => {
+    await stack.setConfig(asConfig(m));
+    ui.step(message);
+    return stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal });
+  };
+  const check = { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal };
+  const [port] = settings.appPorts;
+  const interrupted = (e: unknown) => e instanceof InterruptedError || !!o.signal?.aborted;
+  const reasonOf = (e: unknown) => (interrupted(e) ? "interrupted" : messageOf(e));
+
+  // (b) The target on the standby machine, running; (c) checked through its own address.
+  let path: RollbackResult["path"];
+  let candidateId: string;
   try {
-    const after = await applyPin(deps, target.pin, `ec2-rollback: roll back amiVersion ${current} -> ${target.pin}`, o.signal);
-    await verifyMachine(deps, stack.name, after, {
-      expectedIp: outputs.publicIp,
-      expectedAmi: target.image.id,
-      healthUrl,
-      timeoutMs: o.verifyTimeoutMs,
-      pollMs: o.pollMs,
-      signal: o.signal,
-    });
-    const healthyAt = clock.now();
-    return {
-      status: "rolled-back",
-      ...base,
-      instanceAfter: after.instanceId,
-      publicIp: after.publicIp,
-      timeToHealthyMs: healthyAt - upStart,
-      totalMs: healthyAt - t0,
-    };
+    let after = outputs;
+    const standbyNow = outputs.standbyInstanceId ? await cloud.describeInstance(outputs.standbyInstanceId) : undefined;
+    if (!onStandby) {
+      path = "launched";
+      after = await apply(candidateConfig, `launching ${target.label} on the standby machine (${standbySlot})`, o.signal);
+    } else if (before.standbyState !== "running" || standbyNow?.state !== "running") {
+      path = "standby-started";
+      after = await apply(candidateConfig, `starting the standby machine (${standbySlot}, ${target.label})`, o.signal);
+    } else {
+      path = "standby-running";
+      ui.step(`the standby machine (${standbySlot}) already runs ${target.label}`);
+    }
+    candidateId = requireOutputs(stack.name, after, ["standbyInstanceId"]).standbyInstanceId;
+    const machine = await waitForMachine(deps, candidateId, target.image.id, check);
+    if (o.healthCheck && deps.http) {
+      if (!machine.publicIp) throw new Ec2RollbackError("CHANGE_FAILED", `the standby machine ${candidateId} has no public address to check it through`);
+      await waitForApp({ ...deps, http: deps.http }, `http://${machine.publicIp}:${port}${settings.healthCheckPath}`, check);
+    }
+    ui.succeed(`${target.label} is healthy on ${candidateId} (${standbySlot}), checked through its own address (${seconds(clock.now() - t0)})`);
   } catch (e) {
     if (e instanceof StackLockedError) {
-      // Nothing ran: only the config changed, and it goes back as it was.
-      await stack.setConfig(AMI_VERSION, current);
+      await stack.setConfig(asConfig(before));
       throw e;
     }
-    // 5. Revert so the last good version serves.
-    const reason = e instanceof InterruptedError || o.signal?.aborted ? "interrupted (Ctrl-C)" : messageOf(e);
-    ui.fail(`rollback to ${target.label} failed: ${reason}`);
+    const reason = reasonOf(e);
+    ui.fail(`${target.label} failed before serving anyone: ${reason}`);
+    const never = `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
     if (!o.revert) {
-      throw new Ec2RollbackError(
-        "CHANGE_FAILED",
-        `rollback to ${target.label} failed: ${reason}; not reverted (--no-revert): the stack pins ${target.pin}; go back with \`ec2-rollback rollback ${current}\``,
-      );
+      throw new Ec2RollbackError("CHANGE_FAILED", `${never}; not reverted (--no-revert): it stays on the standby machine; ${current} still serves at ${addr.publicIp}`, { cause: e });
     }
-    ui.step(`reverting to ${current}`);
     try {
-      const back = await applyPin(deps, current, `ec2-rollback: revert amiVersion ${target.pin} -> ${current} (rollback failed: ${reason})`);
-      // The machine that served before is back: check the machine and its address. Not the health URL:
-      // that is the bar for the target, and the rollback may have started because the app was failing.
-      await verifyMachine(deps, stack.name, back, { expectedIp: outputs.publicIp, expectedAmi: outputs.amiId, timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
+      await apply(before, `restoring the standby machine (${standbySlot}) to ${before.standbyAmiVersion || "none"}`);
     } catch (e2) {
       throw new Ec2RollbackError(
         "CHANGE_FAILED",
-        `rollback to ${target.label} failed: ${reason}; the revert to ${current} failed too: ${messageOf(e2)}. ` +
-          `The stack pins ${current} again; fix the cause and run \`pulumi up --stack ${stack.name}\``,
+        `${never}; restoring the standby machine failed too: ${messageOf(e2)}. ${current} still serves at ${addr.publicIp}; ` +
+          `put the standby back with \`pulumi up --stack ${stack.name}\``,
         { cause: e2 },
       );
     }
-    throw new Ec2RollbackError("CHANGE_FAILED", `rollback to ${target.label} failed: ${reason}; reverted: ${current} serves again at ${outputs.publicIp ?? "its address"}`, {
-      cause: e,
-    });
+    throw new Ec2RollbackError(
+      interrupted(e) ? "INTERRUPTED" : "CHANGE_FAILED",
+      `${never}; the standby machine is back to ${before.standbyAmiVersion || "none"}; ${current} still serves at ${addr.publicIp}`,
+      { cause: e },
+    );
   }
-}
+  const timeToCandidateHealthyMs = clock.now() - t0;
 
-/** Sets the pin and runs `up`; a failed `up` leaves the pin for the caller to restore. */
-async function applyPin(deps: RollbackDeps, pin: string, message: string, signal?: AbortSignal): Promise<StackOutputs> {
-  const { stack, ui, clock } = deps;
-  await stack.setConfig(AMI_VERSION, pin);
-  ui.step(`pulumi up: ${message}`);
-  const outputs = await stack.up({ message, onProgress: progressReporter(ui, clock), signal });
-  ui.succeed(`update done: ${pin} on ${outputs.instanceId}`);
-  return outputs;
-}
-
-/** Preview with the target pinned, then the pin put back as it was, whatever happens. */
-async function previewWith(deps: RollbackDeps, current: string, target: ResolvedTarget): Promise<PreviewResult> {
-  const { stack, ui, clock } = deps;
-  await stack.setConfig(AMI_VERSION, target.pin);
+  // (d) Flip: the address moves to the candidate; the previous machine keeps running for the bake.
+  // A data volume moves with the flip, and it can only leave a stopped machine.
+  const flipped: MachinesConfig = {
+    liveSlot: standbySlot,
+    amiVersion: target.pin,
+    standbyAmiVersion: current,
+    standbyState: settings.dataVolumeSizeGiB > 0 ? "stopped" : "running",
+  };
+  const flipStart = clock.now();
+  let flipMs = 0;
+  const bakeMs = Math.max(0, bakeMinutes) * 60_000;
   try {
-    ui.step(`pulumi preview: ${current} -> ${target.pin}`);
-    const p = await stack.preview({ message: `ec2-rollback: preview ${current} -> ${target.pin}`, onProgress: progressReporter(ui, clock) });
+    const after = await apply(flipped, `moving the address ${addr.publicIp} to ${target.label} (${standbySlot})`, o.signal);
+    flipMs = clock.now() - flipStart;
+    // (e) Check through the Elastic IP.
+    await waitForAddress(deps, addr.elasticIpAllocationId, candidateId, check);
+    const url = o.healthUrl ?? after.healthCheckUrl;
+    if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, check);
+    ui.succeed(`${target.label} serves at ${addr.publicIp} (${seconds(clock.now() - t0)})`);
+  } catch (e) {
+    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId });
+  }
+  const timeToServingMs = clock.now() - t0;
+
+  // (f) Bake.
+  let bake: RollbackResult["bake"];
+  try {
+    bake = await watchAlarms(deps, (await stack.outputs()).alarmNames ?? [], bakeMs, o);
+  } catch (e) {
+    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId });
+  }
+
+  // (g) The previous machine: kept stopped, kept running, or removed.
+  const kept = settings.keepPrevious;
+  const previous = { slot: settings.liveSlot, pin: current, instanceId: outputs.instanceId, kept };
+  const finalConfig: MachinesConfig | undefined =
+    kept === "none"
+      ? { ...flipped, standbyAmiVersion: "", standbyState: "stopped" }
+      : kept !== flipped.standbyState
+        ? { ...flipped, standbyState: kept }
+        : undefined;
+  if (finalConfig) {
+    try {
+      const verb = kept === "none" ? "removing" : kept === "stopped" ? "stopping" : "starting";
+      await apply(finalConfig, `${verb} the previous machine (${settings.liveSlot}, ${current})`);
+    } catch (e) {
+      ui.warn(`${target.label} serves; applying keepPrevious=${kept} to the previous machine failed: ${messageOf(e)}; run \`pulumi up --stack ${stack.name}\``);
+    }
+  }
+  return {
+    status: "changed",
+    ...base,
+    path,
+    liveSlot: standbySlot,
+    instanceAfter: candidateId,
+    timeToCandidateHealthyMs,
+    timeToServingMs,
+    flipMs,
+    bake,
+    previous,
+    totalMs: clock.now() - t0,
+  };
+}
+
+function question(s: Settings, target: ResolvedTarget, outputs: StackOutputs, onStandby: boolean, bakeMinutes: number): string {
+  const standby = otherSlot(s.liveSlot);
+  const how = onStandby ? `the standby machine (${standby}) already has it` : `it is launched on the standby machine (${standby})`;
+  const kept = s.keepPrevious === "none" ? "removed" : `kept ${s.keepPrevious}`;
+  return (
+    `Change ${s.appName} from ${s.amiVersion} (${outputs.amiId ?? "?"}) to ${target.label} (${target.image.id})? ` +
+    `${how}, checked through its own address, then the address ${outputs.publicIp ?? "?"} moves to it` +
+    `${bakeMinutes > 0 ? ` and the alarms are watched for ${bakeMinutes} min` : ""}; the previous machine is then ${kept}.`
+  );
+}
+
+/** Puts the previous machine back on the address and checks it there; returns the error to throw. */
+async function flipBack(
+  deps: RollbackDeps,
+  o: RollbackOptions,
+  c: { before: MachinesConfig; current: string; target: ResolvedTarget; standbySlot: Slot; reason: string; cause: unknown; allocationId: string; instanceBefore?: string },
+): Promise<Ec2RollbackError> {
+  const { stack, ui, clock } = deps;
+  ui.fail(`${c.target.label} failed after the flip: ${c.reason}`);
+  if (!o.revert) {
+    return new Ec2RollbackError(
+      "CHANGE_FAILED",
+      `${c.target.label} failed after the flip: ${c.reason}; not flipped back (--no-revert): it serves; go back with \`ec2-rollback rollback ${c.current}\``,
+      { cause: c.cause },
+    );
+  }
+  const back: MachinesConfig = { ...c.before, standbyAmiVersion: c.target.pin };
+  try {
+    await stack.setConfig(asConfig(back));
+    ui.step(`flipping back: the address returns to ${c.current} (${c.before.liveSlot})`);
+    await stack.up({ message: `ec2-rollback: flip back to ${c.current} (${c.reason})`, onProgress: progressReporter(ui, clock) });
+    if (c.instanceBefore) await waitForAddress(deps, c.allocationId, c.instanceBefore, { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
+  } catch (e2) {
+    return new Ec2RollbackError(
+      "CHANGE_FAILED",
+      `${c.target.label} failed after the flip: ${c.reason}; flipping back to ${c.current} failed too: ${messageOf(e2)}; ` +
+        `see what serves with \`ec2-rollback status\` and run \`pulumi up --stack ${stack.name}\``,
+      { cause: e2 },
+    );
+  }
+  return new Ec2RollbackError(
+    c.cause instanceof InterruptedError || o.signal?.aborted ? "INTERRUPTED" : "CHANGE_FAILED",
+    `${c.target.label} failed after the flip: ${c.reason}; flipped back: ${c.current} serves again; ${c.target.label} stays on the standby machine (${c.standbySlot})`,
+    { cause: c.cause },
+  );
+}
+
+/** Watches the alarms for `bakeMs`: one firing ends the bake (and the caller flips back). */
+async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, o: RollbackOptions): Promise<RollbackResult["bake"]> {
+  const { ui, clock } = deps;
+  const minutes = bakeMs / 60_000;
+  if (bakeMs <= 0 || !deps.alarms || !names.length) {
+    if (bakeMs > 0) ui.warn(`no alarms to watch: skipping the ${minutes}-minute bake`);
+    return { minutes, result: "skipped", durationMs: 0 };
+  }
+  const alarms = deps.alarms;
+  const interval = o.bakePollMs ?? 10_000;
+  ui.step(`baking: watching ${names.join(", ")} for ${minutes} min (an alarm flips back at once)`);
+  const start = clock.now();
+  await poll({ clock, ui, what: "bake", timeoutMs: bakeMs + interval, intervalMs: interval, signal: o.signal }, async (elapsed) => {
+    let progress: string;
+    try {
+      const firing = (await alarms.states(names)).filter((a) => a.state === "ALARM");
+      if (firing.length) {
+        throw new Ec2RollbackError("CHANGE_FAILED", `alarm ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ""}`).join(", ")} during the bake`);
+      }
+      progress = "alarms OK";
+    } catch (e) {
+      if (e instanceof Ec2RollbackError && e.code === "CHANGE_FAILED") throw e;
+      progress = `alarms unknown (${messageOf(e)}), asking again`;
+    }
+    if (elapsed >= bakeMs) return { done: true, value: undefined };
+    const left = Math.ceil((bakeMs - elapsed) / 1000);
+    return { done: false, progress: `${progress}, ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left` };
+  });
+  ui.succeed(`bake passed: no alarm in ${minutes} min`);
+  return { minutes, result: "passed", durationMs: clock.now() - start };
+}
+
+/** Preview with `m` set, then the config put back as it was, whatever happens. */
+async function previewWith(deps: RollbackDeps, m: MachinesConfig, before: MachinesConfig, message: string): Promise<PreviewResult> {
+  const { stack, ui, clock } = deps;
+  await stack.setConfig(asConfig(m));
+  try {
+    ui.step(message);
+    const p = await stack.preview({ message, onProgress: progressReporter(ui, clock) });
     ui.succeed("preview done; nothing changed");
     return p;
   } finally {
-    await stack.setConfig(AMI_VERSION, current);
+    await stack.setConfig(asConfig(before));
   }
 }

@@ -1,48 +1,67 @@
-// Where the stack stands now. Reads only.
-import { CloudPort, StackPort } from "./ports";
+// Where the stack stands now: both machines, what each runs, which one the address is on. Reads only.
+import { otherSlot, Slot } from "../../contract/naming";
+import { CloudPort, InstanceHealth, StackPort } from "./ports";
 import { readStack } from "./stackState";
+
+export interface MachineReport {
+  slot: Slot;
+  role: "live" | "standby";
+  /** As configured (`amiVersion` / `standbyAmiVersion`). */
+  version: string;
+  amiId?: string;
+  instance?: { id: string; state: string; systemStatus?: string; instanceStatus?: string; type: string; launchTime?: string; address?: string };
+}
 
 export interface StatusReport {
   stack: string;
   region: string;
   appName: string;
-  amiVersion?: string;
+  /** The version that serves (config) and its AMI (outputs). */
+  amiVersion: string;
   amiId?: string;
-  instance?: { id: string; state: string; systemStatus?: string; instanceStatus?: string; type: string; launchTime?: string };
+  live: MachineReport;
+  /** null: no second machine. */
+  standby: MachineReport | null;
   publicIp?: string;
+  /** Whether the Elastic IP is on the live machine. */
   addressOnInstance?: boolean;
   lastUpdate?: { kind: string; result: string; startTime: string; endTime?: string; message?: string };
+}
+
+function instanceReport(i: InstanceHealth | undefined): MachineReport["instance"] {
+  if (!i) return undefined;
+  return {
+    id: i.id,
+    state: i.state,
+    systemStatus: i.systemStatus,
+    instanceStatus: i.instanceStatus,
+    type: i.instanceType,
+    launchTime: i.launchTime?.toISOString(),
+    address: i.publicIp,
+  };
 }
 
 export async function status(deps: { stack: StackPort; cloud: CloudPort }): Promise<StatusReport> {
   const { stack, cloud } = deps;
   const [{ settings, region, outputs }, history] = await Promise.all([readStack(stack), stack.history()]);
+  const [live, standby, address] = await Promise.all([
+    outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
+    outputs.standbyInstanceId ? cloud.describeInstance(outputs.standbyInstanceId) : undefined,
+    outputs.elasticIpAllocationId ? cloud.describeAddress(outputs.elasticIpAllocationId) : undefined,
+  ]);
   const report: StatusReport = {
     stack: stack.name,
     region,
     appName: settings.appName,
     amiVersion: settings.amiVersion,
     amiId: outputs.amiId,
-    publicIp: outputs.publicIp,
+    live: { slot: settings.liveSlot, role: "live", version: settings.amiVersion, amiId: outputs.amiId, instance: instanceReport(live) },
+    standby: settings.standbyAmiVersion
+      ? { slot: otherSlot(settings.liveSlot), role: "standby", version: settings.standbyAmiVersion, amiId: outputs.standbyAmiId || undefined, instance: instanceReport(standby) }
+      : null,
+    publicIp: address?.publicIp ?? outputs.publicIp,
   };
-  const [instance, address] = await Promise.all([
-    outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
-    outputs.elasticIpAllocationId ? cloud.describeAddress(outputs.elasticIpAllocationId) : undefined,
-  ]);
-  if (instance) {
-    report.instance = {
-      id: instance.id,
-      state: instance.state,
-      systemStatus: instance.systemStatus,
-      instanceStatus: instance.instanceStatus,
-      type: instance.instanceType,
-      launchTime: instance.launchTime?.toISOString(),
-    };
-  }
-  if (address) {
-    report.publicIp = address.publicIp;
-    report.addressOnInstance = !!instance && address.instanceId === instance.id;
-  }
+  if (address) report.addressOnInstance = !!live && address.instanceId === live.id;
   const last = history[0];
   if (last) {
     report.lastUpdate = {

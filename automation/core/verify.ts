@@ -1,15 +1,15 @@
-// After an update: is the new machine up, is the address on it, does the app answer?
-import { Ec2RollbackError } from "./errors";
+// Is a machine good? Checked twice in a machine change: the candidate through its own address before
+// the flip (nobody is served by it yet), and the live machine through the Elastic IP after.
+//
+// What is checked, and what is not: EC2 says `running` and the system status check is not `impaired`,
+// and the app answers `healthCheckPath` on the first app port with 2xx/3xx. The 2/2 instance status
+// check is not waited for: it reports minutes after the machine is really up (its first result comes
+// 2–5 minutes after launch), and an app that answers is a stronger signal than it.
+import { Ec2RollbackError, isEc2RollbackError, messageOf } from "./errors";
 import { poll, seconds } from "./poll";
-import { Clock, CloudPort, HttpProbe, StackOutputs, Ui } from "./ports";
-import { requireOutputs } from "./stackState";
+import { Clock, CloudPort, HttpProbe, InstanceHealth, Ui } from "./ports";
 
-export interface VerifyOptions {
-  /** The address before the update; it must not change. */
-  expectedIp?: string;
-  /** The AMI the instance must run. */
-  expectedAmi?: string;
-  healthUrl?: string;
+export interface CheckOptions {
   timeoutMs: number;
   pollMs: number;
   signal?: AbortSignal;
@@ -17,74 +17,92 @@ export interface VerifyOptions {
 
 const DEAD = new Set(["stopping", "stopped", "shutting-down", "terminated"]);
 
-const unhealthy = (message: string) => new Ec2RollbackError("CHANGE_FAILED", message);
+const failed = (message: string) => new Ec2RollbackError("CHANGE_FAILED", message);
 
-/** Resolves when healthy; rejects with a one-line reason otherwise. */
-export async function verifyMachine(
-  deps: { cloud: CloudPort; clock: Clock; ui: Ui; http?: HttpProbe },
-  stackName: string,
-  outputs: StackOutputs,
-  o: VerifyOptions,
-): Promise<void> {
-  const { cloud, clock, ui } = deps;
-  const { instanceId, elasticIpAllocationId } = requireOutputs(stackName, outputs, ["instanceId", "elasticIpAllocationId"]);
-  const start = clock.now();
-  const left = () => Math.max(0, start + o.timeoutMs - clock.now());
-  const elapsed = () => seconds(clock.now() - start);
+/**
+ * Asks AWS, and takes a failed or throttled answer as "unknown, ask again" rather than "unhealthy":
+ * only an answer is a verdict. Credential and permission problems end the wait at once.
+ */
+async function ask<T>(f: () => Promise<T>): Promise<{ value: T } | { unknown: string }> {
+  try {
+    return { value: await f() };
+  } catch (e) {
+    if (isEc2RollbackError(e, "AWS_CREDENTIALS") || isEc2RollbackError(e, "AWS_DENIED")) throw e;
+    return { unknown: `unknown (${messageOf(e).split("\n")[0]}), asking again` };
+  }
+}
 
-  ui.step(`waiting for ${instanceId} to run and pass its status checks`);
-  await poll(
+/** Waits until the instance runs the AMI with its system check not impaired; fails at once if it cannot. */
+export async function waitForMachine(
+  deps: { cloud: CloudPort; clock: Clock; ui: Ui },
+  instanceId: string,
+  expectedAmi: string | undefined,
+  o: CheckOptions,
+): Promise<InstanceHealth> {
+  const start = deps.clock.now();
+  return poll(
     {
-      clock,
-      ui,
+      clock: deps.clock,
+      ui: deps.ui,
       what: instanceId,
-      timeoutMs: left(),
+      timeoutMs: o.timeoutMs,
       intervalMs: o.pollMs,
       signal: o.signal,
-      onTimeout: (_, last) => unhealthy(`instance ${instanceId} not healthy after ${elapsed()} (${last})`),
+      onTimeout: (_, last) => failed(`instance ${instanceId} not running after ${seconds(deps.clock.now() - start)} (${last})`),
     },
     async () => {
-      const i = await cloud.describeInstance(instanceId);
-      if (!i) throw unhealthy(`instance ${instanceId} does not exist`);
-      if (DEAD.has(i.state)) throw unhealthy(`instance ${instanceId} is ${i.state}`);
-      if (o.expectedAmi && i.imageId && i.imageId !== o.expectedAmi) throw unhealthy(`instance ${instanceId} runs ${i.imageId}, not ${o.expectedAmi}`);
-      if (i.systemStatus === "impaired" || i.instanceStatus === "impaired") {
-        throw unhealthy(`instance ${instanceId} failed its status checks (system ${i.systemStatus}, instance ${i.instanceStatus})`);
-      }
-      if (i.state === "running" && i.systemStatus === "ok" && i.instanceStatus === "ok") return { done: true, value: i };
-      return { done: false, progress: `state ${i.state}, system ${i.systemStatus ?? "-"}, instance ${i.instanceStatus ?? "-"}` };
+      const r = await ask(() => deps.cloud.describeInstance(instanceId));
+      if ("unknown" in r) return { done: false, progress: r.unknown };
+      const i = r.value;
+      if (!i) throw failed(`instance ${instanceId} does not exist`);
+      if (DEAD.has(i.state)) throw failed(`instance ${instanceId} is ${i.state}`);
+      if (expectedAmi && i.imageId && i.imageId !== expectedAmi) throw failed(`instance ${instanceId} runs ${i.imageId}, not ${expectedAmi}`);
+      if (i.systemStatus === "impaired") throw failed(`instance ${instanceId} failed its system status check (the AWS host is impaired)`);
+      if (i.state === "running") return { done: true, value: i };
+      return { done: false, progress: `state ${i.state}` };
     },
   );
-  ui.succeed(`${instanceId} running, status checks ok (${elapsed()})`);
+}
 
-  const address = await cloud.describeAddress(elasticIpAllocationId);
-  if (!address) throw unhealthy(`Elastic IP ${elasticIpAllocationId} does not exist`);
-  if (address.instanceId !== instanceId) {
-    throw unhealthy(`Elastic IP ${address.publicIp} points at ${address.instanceId ?? "nothing"}, not the new instance ${instanceId}`);
-  }
-  if (o.expectedIp && address.publicIp !== o.expectedIp) throw unhealthy(`the public address changed from ${o.expectedIp} to ${address.publicIp}`);
-  ui.succeed(`Elastic IP ${address.publicIp} is on ${instanceId}`);
+/** Waits until `url` answers 2xx/3xx. */
+export async function waitForApp(deps: { clock: Clock; ui: Ui; http: HttpProbe }, url: string, o: CheckOptions): Promise<void> {
+  const start = deps.clock.now();
+  await poll(
+    {
+      clock: deps.clock,
+      ui: deps.ui,
+      what: url,
+      timeoutMs: o.timeoutMs,
+      intervalMs: o.pollMs,
+      signal: o.signal,
+      onTimeout: (_, last) => failed(`${url} does not answer after ${seconds(deps.clock.now() - start)}: ${last}`),
+    },
+    async () => {
+      const r = await deps.http.get(url, Math.min(5000, Math.max(1000, o.pollMs)));
+      if (r.status !== undefined && r.status >= 200 && r.status < 400) return { done: true, value: r.status };
+      return { done: false, progress: r.status !== undefined ? `HTTP ${r.status}` : (r.error ?? "no answer") };
+    },
+  );
+}
 
-  if (o.healthUrl && deps.http) {
-    const url = o.healthUrl;
-    const http = deps.http;
-    ui.step(`health check ${url}`);
-    await poll(
-      {
-        clock,
-        ui,
-        what: `health check ${url}`,
-        timeoutMs: left(),
-        intervalMs: o.pollMs,
-        signal: o.signal,
-        onTimeout: (_, last) => unhealthy(`health check ${url} failing after ${elapsed()}: ${last}`),
-      },
-      async () => {
-        const r = await http.get(url, 5000);
-        if (r.status !== undefined && r.status >= 200 && r.status < 400) return { done: true, value: r.status };
-        return { done: false, progress: r.status !== undefined ? `HTTP ${r.status}` : (r.error ?? "no answer") };
-      },
-    );
-    ui.succeed(`health check ${url} answers (${elapsed()})`);
-  }
+/** Waits until the Elastic IP is on `instanceId` (the association is eventually consistent for a few seconds). */
+export async function waitForAddress(deps: { cloud: CloudPort; clock: Clock; ui: Ui }, allocationId: string, instanceId: string, o: CheckOptions): Promise<string> {
+  return poll(
+    {
+      clock: deps.clock,
+      ui: deps.ui,
+      what: `Elastic IP ${allocationId}`,
+      timeoutMs: o.timeoutMs,
+      intervalMs: o.pollMs,
+      signal: o.signal,
+      onTimeout: (_, last) => failed(`the Elastic IP is not on ${instanceId}: ${last}`),
+    },
+    async () => {
+      const r = await ask(() => deps.cloud.describeAddress(allocationId));
+      if ("unknown" in r) return { done: false, progress: r.unknown };
+      if (!r.value) throw failed(`Elastic IP ${allocationId} does not exist`);
+      if (r.value.instanceId === instanceId) return { done: true, value: r.value.publicIp };
+      return { done: false, progress: `${r.value.publicIp} points at ${r.value.instanceId ?? "nothing"}` };
+    },
+  );
 }

@@ -14,8 +14,10 @@ export interface RollbackPoint {
   /** available/pending/… for a checkpoint; COMPLETED/CREATING/… for a recovery point. */
   state: string;
   source: "checkpoint" | "backup";
-  /** Pinned now. */
+  /** Serves now (the live machine's version). */
   current: boolean;
+  /** On the standby machine. */
+  standby: boolean;
   sizeGiB: number;
   /** Recovery points only: when AWS Backup deletes it. */
   expiresAt?: string;
@@ -26,6 +28,8 @@ export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; b
   const { settings, outputs } = await readStack(deps.stack);
   const { appName, amiVersion: pin } = settings;
   const isCurrent = (id: string, name?: string) => name === pin || id === pin || id === outputs.amiId;
+  const standbyPin = settings.standbyAmiVersion;
+  const isStandby = (id: string, name?: string) => !!standbyPin && (name === standbyPin || id === standbyPin || id === outputs.standbyAmiId);
   const [images, recoveryPoints] = await Promise.all([
     deps.cloud.listOwnImages(amiNamePrefix(appName)),
     readRecoveryPoints(deps.backup, outputs.backupVaultName, deps.ui),
@@ -42,6 +46,7 @@ export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; b
       state: i.state,
       source: "checkpoint",
       current: isCurrent(i.id, i.name),
+      standby: isStandby(i.id, i.name),
       sizeGiB: i.snapshots.reduce((n, s) => n + s.sizeGiB, 0),
     });
   }
@@ -55,6 +60,7 @@ export async function listVersions(deps: { stack: StackPort; cloud: CloudPort; b
       state: r.status,
       source: "backup",
       current: isCurrent(r.amiId),
+      standby: isStandby(r.amiId),
       sizeGiB: Math.round(((r.sizeBytes ?? 0) / 1024 ** 3) * 10) / 10,
       expiresAt: r.expiresAt?.toISOString(),
       recoveryPointArn: r.arn,

@@ -21,11 +21,12 @@ function imageXml(i: (typeof IMAGES)[number]): string {
 <ebs><snapshotId>snap-${i.id.slice(4)}</snapshotId><volumeSize>20</volumeSize></ebs></item></blockDeviceMapping></item>`;
 }
 
-/** What the endpoint knows of the machine: read from the stub stack's state on each call. */
+/** What the endpoint knows of the machines: read from the stub stack's state on each call. */
 export interface FakeMachine {
+  /** Instance id → the AMI name or id it runs. */
+  instances: Record<string, string>;
+  /** The instance the Elastic IP is on. */
   instanceId: string;
-  /** The pinned AMI name or id. */
-  pin: string;
   publicIp: string;
   /** AMI ids whose instances fail their status checks. */
   impaired: Set<string>;
@@ -42,13 +43,13 @@ function answer(params: URLSearchParams, machine?: () => FakeMachine): string {
   const m = machine?.();
   if (m && action === "DescribeInstances") {
     return `<DescribeInstancesResponse ${EC2_NS}><requestId>1</requestId><reservationSet><item><reservationId>r-1</reservationId><instancesSet><item>
-<instanceId>${params.get("InstanceId.1")}</instanceId><imageId>${imageIdOf(m.pin)}</imageId><instanceState><code>16</code><name>running</name></instanceState>
-<instanceType>t3.micro</instanceType></item></instancesSet></item></reservationSet></DescribeInstancesResponse>`;
+<instanceId>${params.get("InstanceId.1")}</instanceId><imageId>${imageIdOf(m.instances[params.get("InstanceId.1") ?? ""] ?? "")}</imageId><instanceState><code>16</code><name>running</name></instanceState>
+<instanceType>t3.micro</instanceType><ipAddress>127.0.0.1</ipAddress></item></instancesSet></item></reservationSet></DescribeInstancesResponse>`;
   }
   if (m && action === "DescribeInstanceStatus") {
-    const status = m.impaired.has(imageIdOf(m.pin)) ? "impaired" : "ok";
+    const status = m.impaired.has(imageIdOf(m.instances[params.get("InstanceId.1") ?? ""] ?? "")) ? "impaired" : "ok";
     return `<DescribeInstanceStatusResponse ${EC2_NS}><requestId>1</requestId><instanceStatusSet><item><instanceId>${params.get("InstanceId.1")}</instanceId>
-<instanceState><code>16</code><name>running</name></instanceState><systemStatus><status>ok</status></systemStatus><instanceStatus><status>${status}</status></instanceStatus>
+<instanceState><code>16</code><name>running</name></instanceState><systemStatus><status>${status}</status></systemStatus><instanceStatus><status>${status}</status></instanceStatus>
 </item></instanceStatusSet></DescribeInstanceStatusResponse>`;
   }
   if (m && action === "DescribeAddresses") {

@@ -1,7 +1,14 @@
-// In-memory stand-ins for the driver's ports: a stack, an AWS account, a clock, a person.
+// In-memory stand-ins for the driver's ports: a stack that does what the program does (two machine
+// slots, one address, power states), an AWS account whose machines and address take the time real
+// ones take, a clock, a person. Because every machine and the address keep their history, a test can
+// ask afterwards what a user of the address saw at any moment.
+import { configKey } from "../../contract/config";
+import { otherSlot, Slot } from "../../contract/naming";
 import { InterruptedError, StackLockedError } from "../../automation/core/errors";
 import {
   AddressInfo,
+  AlarmPort,
+  AlarmState,
   Clock,
   CloudPort,
   HttpProbe,
@@ -19,6 +26,23 @@ import {
 export const ACCOUNT = "111122223333";
 export const IP = "203.0.113.10";
 export const ALLOCATION = "eipalloc-0a1b2c3d4e5f60718";
+export const T0 = Date.parse("2026-11-24T10:00:00Z");
+
+/**
+ * How long AWS and the engine take (design.md, "Testing"): launch ~18 s to running, boot and app start
+ * ~25 s more, start from stopped ~21 s to an answering app, stop ~30 s, address switch ~5 s, status
+ * checks 3–5 min; each `pulumi up` plans for a few seconds before its first change.
+ */
+export const TIMING = {
+  engineMs: 3_000,
+  launchMs: 18_000,
+  bootMs: 25_000,
+  startMs: 12_000,
+  restartAppMs: 9_000,
+  stopMs: 30_000,
+  switchMs: 5_000,
+  statusChecksMs: 4 * 60_000,
+};
 
 export function image(name: string, id: string, o: Partial<MachineImage> = {}): MachineImage {
   return {
@@ -35,7 +59,7 @@ export function image(name: string, id: string, o: Partial<MachineImage> = {}): 
 }
 
 export class FakeClock implements Clock {
-  t = Date.parse("2026-11-24T10:00:00Z");
+  t = T0;
   sleeps = 0;
   now(): number {
     return this.t;
@@ -75,92 +99,18 @@ export class FakeUi implements Ui {
   }
 }
 
-type UpOutcome = "ok" | "fail" | "locked" | "hang";
-
-/** A stack whose `up` puts a new instance (`i-<ami>`) behind the same address, like the program does. */
-export class FakeStack implements StackPort {
-  name = "dev";
-  calls: string[] = [];
-  upMessages: string[] = [];
-  /** What each successive `up` does; missing entries are "ok". */
-  upOutcomes: UpOutcome[] = [];
-  config_: Record<string, string>;
-  outputs_: StackOutputs;
-  history_: UpdateRecord[];
-  preview_: PreviewResult = { changes: { replace: 1, update: 2, same: 30 }, steps: ["replace aws:ec2/instance:Instance myapp-instance"] };
-  /** Called while `up` runs (to simulate Ctrl-C in the middle). */
-  duringUp?: () => void;
-
-  constructor(
-    private cloud: FakeCloud,
-    pin = "myapp-v1.2.3",
-  ) {
-    this.config_ = { "aws:region": "eu-west-1", "ec2-rollback:appName": "myapp", "ec2-rollback:amiVersion": pin };
-    const ami = cloud.resolvePin(pin)!;
-    this.outputs_ = {
-      instanceId: `i-${ami.slice(4)}`,
-      publicIp: IP,
-      elasticIpAllocationId: ALLOCATION,
-      amiId: ami,
-      amiVersion: pin,
-      region: "eu-west-1",
-      revisionsBucket: "myapp-revisions-4f1e2d",
-      applicationName: "myapp-dev",
-      deploymentGroupName: "myapp-dev",
-      backupVaultName: "myapp-dev",
-      backupRoleArn: `arn:aws:iam::${ACCOUNT}:role/myapp-backup-role`,
-    };
-    cloud.launch(this.outputs_.instanceId!, ami);
-    cloud.address = { publicIp: IP, instanceId: this.outputs_.instanceId };
-    this.history_ = [
-      { kind: "update", result: "succeeded", startTime: new Date("2026-11-20T00:00:00Z"), amiVersion: pin },
-      { kind: "update", result: "succeeded", startTime: new Date("2026-11-10T00:00:00Z"), amiVersion: "myapp-v1.2.2" },
-      { kind: "update", result: "succeeded", startTime: new Date("2026-11-01T00:00:00Z"), amiVersion: "myapp-v1.2.1" },
-    ];
-  }
-
-  get pin(): string {
-    return this.config_["ec2-rollback:amiVersion"];
-  }
-  async config() {
-    this.calls.push("config");
-    return { ...this.config_ };
-  }
-  async setConfig(key: string, value: string) {
-    this.calls.push(`set ${key}=${value}`);
-    this.config_[key] = value;
-  }
-  async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {
-    this.calls.push(`up ${this.pin}`);
-    this.upMessages.push(o.message);
-    const outcome = this.upOutcomes.shift() ?? "ok";
-    o.onProgress({ kind: "resource", op: "replace", type: "aws:ec2/instance:Instance", name: "myapp-instance" });
-    this.duringUp?.();
-    if (o.signal?.aborted) throw new InterruptedError();
-    if (outcome === "locked") throw new StackLockedError(this.name);
-    const record = { kind: "update", startTime: new Date(), amiVersion: this.pin, message: o.message };
-    if (outcome === "fail") {
-      this.history_.unshift({ ...record, result: "failed" });
-      throw new Error("creating EC2 Instance: InsufficientInstanceCapacity");
-    }
-    const ami = this.cloud.resolvePin(this.pin)!;
-    const instanceId = `i-${ami.slice(4)}`;
-    this.cloud.launch(instanceId, ami);
-    this.cloud.address = { publicIp: IP, instanceId };
-    this.outputs_ = { ...this.outputs_, instanceId, amiId: ami, amiVersion: this.pin };
-    this.history_.unshift({ ...record, result: "succeeded" });
-    return { ...this.outputs_ };
-  }
-  async preview(): Promise<PreviewResult> {
-    this.calls.push(`preview ${this.pin}`);
-    return this.preview_;
-  }
-  async outputs() {
-    return { ...this.outputs_ };
-  }
-  async history() {
-    return [...this.history_];
-  }
+/** A machine and its history: when its app answered. */
+interface FakeMachine {
+  id: string;
+  ami: string;
+  ownIp: string;
+  launchTime: number;
+  runningAt: number;
+  appAt: number;
+  stoppingAt?: number;
+  terminatedAt?: number;
+  /** [from, to) intervals in which its app answered. */
+  answered: [number, number][];
 }
 
 export class FakeCloud implements CloudPort {
@@ -174,28 +124,99 @@ export class FakeCloud implements CloudPort {
     image("otherapp-v9.0.0", "ami-0000000000000900a"),
     image("al2023-ami-2023.6", "ami-0000000000000aaaa", { ownerId: "137112412989" }),
   ];
-  instances = new Map<string, InstanceHealth>();
-  /** Health for instances launched from now on (by AMI id), e.g. impaired for a bad AMI. */
+  machines = new Map<string, FakeMachine>();
+  /** AMIs whose app never answers (a bad version). */
+  badApps = new Set<string>();
+  /** Overrides of what EC2 reports for machines of an AMI (e.g. impaired, or another imageId). */
   healthOf: Record<string, Partial<InstanceHealth>> = {};
-  address?: AddressInfo;
-  created: { instanceId: string; name: string; reboot: boolean; tags: Record<string, string> }[] = [];
+  /** Who the address was on, and from when; a gap between two is the switch. */
+  associations: { from: number; to: number; instanceId: string }[] = [];
+  created: { instanceId: string; name: string; reboot: boolean; tags: Record<string, string>; omitDevices?: string[] }[] = [];
   /** States a new image goes through, one per describe. */
   newImageStates = ["pending", "pending", "available"];
+  /** Errors thrown by the next describeInstance calls (throttling, outages). */
+  describeErrors: Error[] = [];
+  deregistered: string[] = [];
+  deletedSnapshots: string[] = [];
+  private ips = 0;
+
+  constructor(public clock: FakeClock) {}
 
   resolvePin(pin: string): string | undefined {
     return pin.startsWith("ami-") ? pin : this.images.find((i) => i.name === pin)?.id;
   }
-  launch(id: string, ami: string) {
-    this.instances.set(id, {
-      id,
-      state: "running",
-      imageId: ami,
-      instanceType: "t3.micro",
-      systemStatus: "ok",
-      instanceStatus: "ok",
-      ...this.healthOf[ami],
-    });
+
+  /** Launches a machine now: running after launchMs, its app after bootMs more. */
+  launch(ami: string, at = this.clock.now()): string {
+    let id = `i-${ami.slice(4)}`;
+    for (let n = 2; this.machines.has(id); n++) id = `i-${ami.slice(4)}-${n}`;
+    const runningAt = at + TIMING.launchMs;
+    const appAt = runningAt + TIMING.bootMs;
+    const m: FakeMachine = { id, ami, ownIp: `198.51.100.${++this.ips}`, launchTime: at, runningAt, appAt, answered: [] };
+    if (!this.badApps.has(ami)) m.answered.push([appAt, Infinity]);
+    this.machines.set(id, m);
+    return id;
   }
+  stop(id: string, at = this.clock.now()) {
+    const m = this.machines.get(id)!;
+    if (m.stoppingAt !== undefined) return;
+    m.stoppingAt = at;
+    for (const a of m.answered) if (a[1] > at) a[1] = Math.max(a[0], at);
+  }
+  start(id: string, at = this.clock.now()) {
+    const m = this.machines.get(id)!;
+    if (m.stoppingAt === undefined) return;
+    m.stoppingAt = undefined;
+    m.runningAt = Math.max(at, at) + TIMING.startMs;
+    m.appAt = m.runningAt + TIMING.restartAppMs;
+    if (!this.badApps.has(m.ami)) m.answered.push([m.appAt, Infinity]);
+  }
+  terminate(id: string, at = this.clock.now()) {
+    this.stop(id, at);
+    this.machines.get(id)!.terminatedAt = at;
+  }
+  /** Moves the address: nothing answers on it for switchMs. */
+  associate(instanceId: string, at = this.clock.now()) {
+    const cur = this.associations.at(-1);
+    if (cur?.instanceId === instanceId && cur.to === Infinity) return;
+    if (cur && cur.to === Infinity) cur.to = at;
+    this.associations.push({ from: cur ? at + TIMING.switchMs : at, to: Infinity, instanceId });
+  }
+  stateOf(m: FakeMachine, t: number): string {
+    if (m.terminatedAt !== undefined && t >= m.terminatedAt) return "terminated";
+    if (m.stoppingAt !== undefined && t >= m.stoppingAt) return t >= m.stoppingAt + TIMING.stopMs ? "stopped" : "stopping";
+    return t >= m.runningAt ? "running" : "pending";
+  }
+  /** Whether a request to the machine's app at `t` is answered. */
+  answers(id: string | undefined, t: number): boolean {
+    const m = id ? this.machines.get(id) : undefined;
+    return !!m && m.answered.some(([a, b]) => t >= a && t < b);
+  }
+  /** The machine the address is on at `t`, if any (none during a switch). */
+  addressOn(t: number): string | undefined {
+    return this.associations.find((a) => t >= a.from && t < a.to)?.instanceId;
+  }
+  /** Milliseconds in [from, to) in which a user of the address got no answer (sampled every 100 ms). */
+  unansweredMs(from: number, to: number): number {
+    let n = 0;
+    for (let t = from; t < to; t += 100) if (!this.answers(this.addressOn(t), t)) n += 100;
+    return n;
+  }
+  /** Milliseconds in [from, to) in which the address was on a machine running `ami`. */
+  servedByMs(ami: string, from: number, to: number): number {
+    let n = 0;
+    for (let t = from; t < to; t += 100) if (this.machines.get(this.addressOn(t) ?? "")?.ami === ami) n += 100;
+    return n;
+  }
+  /** The first moment from `from` on at which the address answers from a machine running `ami`. */
+  firstServedBy(ami: string, from: number): number | undefined {
+    for (let t = from; t < this.clock.now() + 1; t += 100) {
+      const on = this.addressOn(t);
+      if (this.machines.get(on ?? "")?.ami === ami && this.answers(on, t)) return t;
+    }
+    return undefined;
+  }
+
   async identity(): Promise<Identity> {
     return { account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/alice` };
   }
@@ -213,14 +234,31 @@ export class FakeCloud implements CloudPort {
   async instanceTypeArchitectures() {
     return ["x86_64", "i386"];
   }
-  async describeInstance(id: string) {
-    return this.instances.get(id);
+  async describeInstance(id: string): Promise<InstanceHealth | undefined> {
+    const err = this.describeErrors.shift();
+    if (err) throw err;
+    const m = this.machines.get(id);
+    if (!m) return undefined;
+    const t = this.clock.now();
+    const state = this.stateOf(m, t);
+    const checks = state === "running" ? (t >= m.runningAt + TIMING.statusChecksMs ? "ok" : "initializing") : undefined;
+    const onAddress = this.addressOn(t) === id || this.associations.at(-1)?.instanceId === id;
+    return {
+      id,
+      state,
+      imageId: m.ami,
+      instanceType: "t3.micro",
+      systemStatus: checks,
+      instanceStatus: checks,
+      launchTime: new Date(m.launchTime),
+      publicIp: state === "running" ? (onAddress ? IP : m.ownIp) : undefined,
+      ...this.healthOf[m.ami],
+    };
   }
-  async describeAddress() {
-    return this.address;
+  async describeAddress(): Promise<AddressInfo | undefined> {
+    const cur = this.associations.at(-1);
+    return { publicIp: IP, instanceId: cur && cur.to === Infinity && this.clock.now() >= cur.from ? cur.instanceId : undefined };
   }
-  deregistered: string[] = [];
-  deletedSnapshots: string[] = [];
   async deregisterImage(id: string) {
     this.deregistered.push(id);
     this.images = this.images.filter((i) => i.id !== id);
@@ -228,7 +266,7 @@ export class FakeCloud implements CloudPort {
   async deleteSnapshot(id: string) {
     this.deletedSnapshots.push(id);
   }
-  async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string> }) {
+  async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string>; omitDevices?: string[] }) {
     this.created.push(o);
     const id = `ami-0000000000000${String(this.created.length).padStart(3, "0")}b`;
     this.images.push(image(o.name, id, { state: "pending", createdAt: new Date("2026-11-24T10:00:00Z"), tags: o.tags }));
@@ -236,20 +274,214 @@ export class FakeCloud implements CloudPort {
   }
 }
 
+/** HTTP as a user (through the address) or the driver (through a machine's own address) sees it. */
 export class FakeHttp implements HttpProbe {
-  answers: ({ status?: number; error?: string })[] = [];
   urls: string[] = [];
+  /** Canned answers instead of the model, first to last (the last one repeats). */
+  answers: { status?: number; error?: string }[] = [];
+  constructor(private cloud?: FakeCloud) {}
   async get(url: string) {
     this.urls.push(url);
-    return this.answers.length > 1 ? this.answers.shift()! : (this.answers[0] ?? { status: 200 });
+    if (this.answers.length) return this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
+    if (!this.cloud) return { status: 200 };
+    const host = new URL(url).hostname;
+    const t = this.cloud.clock.now();
+    const id = host === IP ? this.cloud.addressOn(t) : [...this.cloud.machines.values()].find((m) => m.ownIp === host && this.cloud!.stateOf(m, t) === "running")?.id;
+    if (!id) return { error: "connect ETIMEDOUT" };
+    if (this.cloud.answers(id, t)) return { status: 200 };
+    return this.cloud.badApps.has(this.cloud.machines.get(id)!.ami) && this.cloud.stateOf(this.cloud.machines.get(id)!, t) === "running" && t >= this.cloud.machines.get(id)!.appAt
+      ? { status: 502 }
+      : { error: "connect ECONNREFUSED" };
   }
 }
 
-export function world(pin = "myapp-v1.2.3") {
-  const cloud = new FakeCloud();
-  const stack = new FakeStack(cloud, pin);
-  const ui = new FakeUi();
+export class FakeAlarms implements AlarmPort {
+  /** Alarm name → the moment it fires. */
+  firesAt: Record<string, number> = {};
+  reads = 0;
+  constructor(private clock: FakeClock) {}
+  async states(names: string[]): Promise<AlarmState[]> {
+    this.reads++;
+    return names.map((name) => ({ name, state: (this.firesAt[name] ?? Infinity) <= this.clock.now() ? "ALARM" : "OK" }));
+  }
+}
+
+type UpOutcome = "ok" | "fail" | "locked";
+
+const K = {
+  amiVersion: configKey("amiVersion"),
+  standbyAmiVersion: configKey("standbyAmiVersion"),
+  liveSlot: configKey("liveSlot"),
+  standbyState: configKey("standbyState"),
+};
+
+/**
+ * A stack whose `up` does what the program does, taking the time AWS takes: each slot's machine is
+ * replaced when its version changes (launch), the address moves to the live slot's machine (switch),
+ * then the standby's power state is applied (start/stop).
+ */
+export class FakeStack implements StackPort {
+  name = "dev";
+  calls: string[] = [];
+  upMessages: string[] = [];
+  /** What each successive `up` does; missing entries are "ok". */
+  upOutcomes: UpOutcome[] = [];
+  config_: Record<string, string>;
+  outputs_: StackOutputs;
+  history_: UpdateRecord[];
+  preview_: PreviewResult = { changes: { create: 1, update: 1, same: 30 }, steps: ["create aws:ec2/instance:Instance myapp-green"] };
+  /** Called while `up` runs (to simulate Ctrl-C in the middle). */
+  duringUp?: () => void;
+  slots: Record<Slot, string | undefined> = { blue: undefined, green: undefined };
+
+  constructor(
+    private cloud: FakeCloud,
+    pin = "myapp-v1.2.3",
+    o: { standby?: string; standbyState?: "running" | "stopped"; config?: Record<string, string> } = {},
+  ) {
+    this.config_ = {
+      "aws:region": "eu-west-1",
+      [configKey("appName")]: "myapp",
+      [K.amiVersion]: pin,
+      [configKey("healthCheckPath")]: "/health",
+      ...(o.standby ? { [K.standbyAmiVersion]: o.standby, [K.standbyState]: o.standbyState ?? "stopped" } : {}),
+      ...o.config,
+    };
+    this.outputs_ = {
+      publicIp: IP,
+      elasticIpAllocationId: ALLOCATION,
+      region: "eu-west-1",
+      revisionsBucket: "myapp-revisions-4f1e2d",
+      applicationName: "myapp-dev",
+      deploymentGroupName: "myapp-dev",
+      backupVaultName: "myapp-dev",
+      backupRoleArn: `arn:aws:iam::${ACCOUNT}:role/myapp-backup-role`,
+      alarmNames: ["myapp-dev-status-check", "myapp-dev-app-health"],
+      healthCheckUrl: `http://${IP}:80/health`,
+    };
+    // The stack as it stands: long up, every machine healthy.
+    const past = cloud.clock.now() - 3_600_000;
+    this.apply(past);
+    this.history_ = [
+      { kind: "update", result: "succeeded", startTime: new Date("2026-11-20T00:00:00Z"), amiVersion: pin },
+      { kind: "update", result: "succeeded", startTime: new Date("2026-11-10T00:00:00Z"), amiVersion: "myapp-v1.2.2" },
+      { kind: "update", result: "succeeded", startTime: new Date("2026-11-01T00:00:00Z"), amiVersion: "myapp-v1.2.1" },
+    ];
+  }
+
+  get pin(): string {
+    return this.config_[K.amiVersion];
+  }
+  get liveSlot(): Slot {
+    return (this.config_[K.liveSlot] as Slot) || "blue";
+  }
+  async config() {
+    this.calls.push("config");
+    return { ...this.config_ };
+  }
+  async setConfig(values: Record<string, string>) {
+    this.calls.push(`set ${Object.entries(values).map(([k, v]) => `${k.replace(/^ec2-rollback:/, "")}=${v}`).join(" ")}`);
+    Object.assign(this.config_, values);
+  }
+
+  /** Makes the machines what the config says, from time `at`; returns when the engine would be done. */
+  private apply(at: number): number {
+    const c = this.cloud;
+    const live = this.liveSlot;
+    const want: Record<Slot, string | undefined> = {
+      [live]: c.resolvePin(this.config_[K.amiVersion]),
+      [otherSlot(live)]: this.config_[K.standbyAmiVersion] ? c.resolvePin(this.config_[K.standbyAmiVersion]) : undefined,
+    } as Record<Slot, string | undefined>;
+    let t = at;
+    // 1. Each slot whose version changed: a new machine (create-before-delete), in parallel.
+    let launched = false;
+    const replaced: string[] = [];
+    for (const s of ["blue", "green"] as Slot[]) {
+      const cur = this.slots[s] ? c.machines.get(this.slots[s]!) : undefined;
+      if (cur?.ami === want[s]) continue;
+      if (cur) replaced.push(cur.id);
+      this.slots[s] = want[s] ? c.launch(want[s]!, at) : undefined;
+      if (want[s]) launched = true;
+    }
+    if (launched) t += TIMING.launchMs;
+    // 2. The address on the live machine.
+    const liveId = this.slots[live]!;
+    if (c.associations.at(-1)?.instanceId !== liveId) {
+      c.associate(liveId, t);
+      if (c.associations.length > 1) t += TIMING.switchMs;
+    }
+    for (const id of replaced) c.terminate(id, t);
+    // 3. Power states, after the address moved.
+    const standbyId = this.slots[otherSlot(live)];
+    const powers: [string | undefined, string][] = [
+      [liveId, "running"],
+      [standbyId, this.config_[K.standbyState] || "stopped"],
+    ];
+    let powerMs = 0;
+    for (const [id, state] of powers) {
+      if (!id) continue;
+      const m = c.machines.get(id)!;
+      const stopped = m.stoppingAt !== undefined;
+      if (state === "running" && stopped) {
+        c.start(id, t);
+        powerMs = Math.max(powerMs, TIMING.startMs);
+      } else if (state === "stopped" && !stopped) {
+        c.stop(id, Math.max(t, m.runningAt));
+        powerMs = Math.max(powerMs, Math.max(0, m.runningAt - t) + TIMING.stopMs);
+      }
+    }
+    t += powerMs;
+    const standbyMachine = standbyId ? c.machines.get(standbyId) : undefined;
+    this.outputs_ = {
+      ...this.outputs_,
+      instanceId: liveId,
+      amiId: want[live],
+      amiVersion: this.config_[K.amiVersion],
+      liveSlot: live,
+      standbyInstanceId: standbyId ?? "",
+      standbyAmiId: want[otherSlot(live)] ?? "",
+      standbyAmiVersion: this.config_[K.standbyAmiVersion] ?? "",
+      standbyAddress: standbyMachine && (this.config_[K.standbyState] || "stopped") === "running" ? standbyMachine.ownIp : "",
+    };
+    return t;
+  }
+
+  async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {
+    this.calls.push(`up ${this.pin}`);
+    this.upMessages.push(o.message);
+    const outcome = this.upOutcomes.shift() ?? "ok";
+    o.onProgress({ kind: "resource", op: "update", type: "aws:ec2/eipAssociation:EipAssociation", name: "myapp-eip-association" });
+    this.duringUp?.();
+    if (o.signal?.aborted) throw new InterruptedError();
+    if (outcome === "locked") throw new StackLockedError(this.name);
+    const record = { kind: "update", startTime: new Date(this.cloud.clock.now()), amiVersion: this.pin, message: o.message };
+    this.cloud.clock.t += TIMING.engineMs;
+    if (outcome === "fail") {
+      this.history_.unshift({ ...record, result: "failed" });
+      throw new Error("creating EC2 Instance: InsufficientInstanceCapacity");
+    }
+    this.cloud.clock.t = this.apply(this.cloud.clock.now());
+    this.history_.unshift({ ...record, result: "succeeded" });
+    return { ...this.outputs_ };
+  }
+  async preview(): Promise<PreviewResult> {
+    this.calls.push(`preview ${this.pin}`);
+    return this.preview_;
+  }
+  async outputs() {
+    return { ...this.outputs_ };
+  }
+  async history() {
+    return [...this.history_];
+  }
+}
+
+export function world(pin = "myapp-v1.2.3", o: ConstructorParameters<typeof FakeStack>[2] = {}) {
   const clock = new FakeClock();
-  const http = new FakeHttp();
-  return { cloud, stack, ui, clock, http };
+  const cloud = new FakeCloud(clock);
+  const stack = new FakeStack(cloud, pin, o);
+  const ui = new FakeUi();
+  const http = new FakeHttp(cloud);
+  const alarms = new FakeAlarms(clock);
+  return { cloud, stack, ui, clock, http, alarms };
 }

@@ -51,6 +51,12 @@ if (a === "stack" && b === "select") process.exit(0);
 if (a === "config" && b === "set") {
   state.config[args[2]] = args[args.indexOf("--") + 1]; save(); process.exit(0);
 }
+if (a === "config" && b === "set-all") {
+  for (let i = 0; i < args.length; i++) if (args[i] === "--plaintext" || args[i] === "--secret") {
+    const kv = args[i + 1]; const eq = kv.indexOf("="); state.config[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  save(); process.exit(0);
+}
 if (a === "config" && args.includes("--json")) {
   const out = {};
   for (const [k, v] of Object.entries(state.config)) out[k] = { value: v, secret: false };
@@ -63,9 +69,15 @@ const finishUp = () => {
   process.stdout.write("Updating (" + stack + ")\n");
   events(opt("--event-log"), "replace");
   if (state.upError) { process.stdout.write("error: " + state.upError + "\n"); fail("error: update failed"); }
+  // What the program does: the live slot's machine runs amiVersion and holds the address, the other standbyAmiVersion.
+  const idOf = (pin) => "i-" + pin.replace(/[^0-9]/g, "").padStart(17, "0");
   const pin = state.config["ec2-rollback:amiVersion"];
-  state.outputs.instanceId = "i-" + pin.replace(/[^0-9]/g, "").padStart(17, "0");
+  const standby = state.config["ec2-rollback:standbyAmiVersion"] || "";
+  state.outputs.instanceId = idOf(pin);
   state.outputs.amiVersion = pin;
+  state.outputs.liveSlot = state.config["ec2-rollback:liveSlot"] || "blue";
+  state.outputs.standbyInstanceId = standby ? idOf(standby) : "";
+  state.outputs.standbyAmiVersion = standby;
   state.history.unshift({ version: state.history.length + 1, kind: "update", result: "succeeded", message: opt("--message"),
     startTime: "2026-11-24T10:00:00Z", endTime: "2026-11-24T10:03:00Z", config: Object.fromEntries(Object.entries(state.config).map(([k, v]) => [k, { value: v, secret: false }])) });
   save();

@@ -3,7 +3,7 @@ import { PulumiStack } from "../../../automation/adapters/pulumiStack";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../../../automation/core/errors";
 import { rollback } from "../../../automation/core/rollback";
 import { UpProgress } from "../../../automation/core/ports";
-import { FakeClock, FakeCloud, FakeHttp, FakeUi } from "../../helpers/fakes";
+import { FakeClock, FakeCloud, FakeUi } from "../../helpers/fakes";
 import { failure } from "../../helpers/failure";
 import { installStubPulumi, Stub, stubState } from "../../helpers/pulumiStub";
 
@@ -29,15 +29,16 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect(stub.calls().slice(1).every((c) => c.backend === "file:///tmp/state")).to.equal(true);
   });
 
-  it("sets the config key and value, and runs up with the message, streaming the replaced resource", async () => {
+  it("sets the keys together in one `config set-all`, and runs up with the message, streaming the replaced resource", async () => {
     const s = await open();
-    await s.setConfig("ec2-rollback:amiVersion", "myapp-v1.2.2");
+    await s.setConfig({ "ec2-rollback:amiVersion": "myapp-v1.2.2", "ec2-rollback:standbyAmiVersion": "" });
     const seen: UpProgress[] = [];
     const outputs = await s.up({ message: "ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2", onProgress: (p) => seen.push(p) });
 
-    const set = argsOf("config set")[0].args;
-    expect(set).to.include.ordered.members(["config", "set", "ec2-rollback:amiVersion", "--stack", "dev"]);
-    expect(set.slice(set.indexOf("--") + 1)).to.deep.equal(["myapp-v1.2.2"]);
+    const set = argsOf("config set-all")[0].args;
+    expect(set).to.include.ordered.members(["config", "set-all", "--stack", "dev"]);
+    expect(set.join(" ")).to.include("--plaintext ec2-rollback:amiVersion=myapp-v1.2.2 --plaintext ec2-rollback:standbyAmiVersion=");
+    expect(stub.state().config["ec2-rollback:standbyAmiVersion"]).to.equal("");
     const up = argsOf("up")[0].args;
     expect(up).to.include("--yes");
     expect(up[up.indexOf("--message") + 1]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2");
@@ -66,24 +67,23 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect((e as Error).message).to.equal("creating EC2 Instance: InvalidAMIID.NotFound");
   });
 
-  it("end to end with the core: a rollback sets the key once, runs one up, and counts its CLI calls", async () => {
+  it("end to end with the core: a release sets the keys of each step together, and runs one up per step", async () => {
     const s = await open();
-    const cloud = new FakeCloud();
-    const origDescribe = cloud.describeInstance.bind(cloud);
-    cloud.describeInstance = async (id) => (await origDescribe(id)) ?? { id, state: "running", imageId: "", instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" };
-    cloud.address = { publicIp: "203.0.113.10", instanceId: "i-00000000000000122" };
+    const clock = new FakeClock();
+    const cloud = new FakeCloud(clock);
+    cloud.describeInstance = async (id) => ({ id, state: "running", imageId: "", instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" });
+    cloud.describeAddress = async () => ({ publicIp: "203.0.113.10", instanceId: stub.state().outputs.instanceId as string });
     const r = await rollback(
-      { stack: s, cloud, ui: new FakeUi(), clock: new FakeClock(), http: new FakeHttp() },
-      { target: "1.2.2", yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 60_000, pollMs: 1 },
+      { stack: s, cloud, ui: new FakeUi(), clock },
+      { target: "1.2.2", yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 60_000, pollMs: 1, bakeMinutes: 0 },
     );
-    expect(r.status).to.equal("rolled-back");
-    expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.2");
-    expect(argsOf("config set")).to.have.length(1);
-    expect(argsOf("up")).to.have.length(1);
-    // version, stack select, config, stack output ×2, config set, up (+ stack output ×2, stack history inside up)
-    expect(stub.calls().length).to.equal(10);
+    expect(r.status).to.equal("changed");
+    expect(stub.state().config).to.include({ "ec2-rollback:amiVersion": "myapp-v1.2.2", "ec2-rollback:liveSlot": "green", "ec2-rollback:standbyState": "stopped" });
+    expect(argsOf("config set-all")).to.have.length(3);
+    expect(argsOf("up")).to.have.length(3);
+    const before = stub.calls().length;
     await s.outputs();
-    expect(stub.calls().length, "outputs come from up's result, not another call").to.equal(10);
+    expect(stub.calls().length, "outputs come from up's result, not another call").to.equal(before);
   });
 
   it("with no terminal, forwards Ctrl-C to pulumi (which cancels) and reports an interruption", async () => {
@@ -107,12 +107,12 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
 
   it("sets nothing when validation fails", async () => {
     const s = await open();
-    const cloud = new FakeCloud();
+    const cloud = new FakeCloud(new FakeClock());
     const e = await failure(
       rollback({ stack: s, cloud, ui: new FakeUi(), clock: new FakeClock() }, { target: "7.7.7", yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 1, pollMs: 1 }),
     );
     expect(e.message).to.match(/^no AMI named myapp-v7\.7\.7/);
-    expect(argsOf("config set")).to.have.length(0);
+    expect(argsOf("config set-all")).to.have.length(0);
     expect(argsOf("up")).to.have.length(0);
     expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.3");
   });

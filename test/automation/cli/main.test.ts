@@ -80,7 +80,9 @@ describe("ec2-rollback CLI (spawned)", function () {
       impaired.clear();
       aws = await startFakeAws(() => {
         const st = stub.state();
-        return { instanceId: String(st.outputs.instanceId), pin: st.config["ec2-rollback:amiVersion"], publicIp: String(st.outputs.publicIp), impaired };
+        const instances: Record<string, string> = { [String(st.outputs.instanceId)]: st.config["ec2-rollback:amiVersion"] };
+        if (st.outputs.standbyInstanceId) instances[String(st.outputs.standbyInstanceId)] = st.config["ec2-rollback:standbyAmiVersion"];
+        return { instances, instanceId: String(st.outputs.instanceId), publicIp: String(st.outputs.publicIp), impaired };
       });
       env = {
         PATH: process.env.PATH,
@@ -121,43 +123,59 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(r.stderr).to.include("listing checkpoints only");
     });
 
-    it("rollback --yes --json: pins the version, runs up, verifies through EC2, prints the summary", async () => {
-      const r = await cli(["rollback", "1.2.2", "--yes", "--json", "-C", stub.projectDir], env);
+    it("rollback --yes --json: the target on the standby, checked, the flip, the previous machine stopped; prints the summary", async () => {
+      const r = await cli(["rollback", "1.2.2", "--yes", "--json", "--no-health-check", "--bake", "0", "-C", stub.projectDir], env);
       expect(r.code, r.stderr).to.equal(0);
       const out = JSON.parse(r.stdout);
       expect(out).to.deep.include({
-        status: "rolled-back",
+        status: "changed",
         stack: "dev",
+        path: "launched",
+        liveSlot: "green",
         from: { pin: "myapp-v1.2.3", amiId: "ami-0000000000000123a" },
         to: { pin: "myapp-v1.2.2", amiId: "ami-0000000000000122a" },
         instanceBefore: "i-00000000000000123",
         instanceAfter: "i-00000000000000122",
         publicIp: "203.0.113.10",
+        previous: { slot: "blue", pin: "myapp-v1.2.3", instanceId: "i-00000000000000123", kept: "stopped" },
       });
-      expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.2");
-      const up = stub.calls().find((c) => c.args[0] === "up")!.args;
-      expect(up[up.indexOf("--message") + 1]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2");
+      for (const k of ["timeToCandidateHealthyMs", "timeToServingMs", "flipMs", "totalMs"]) expect(out[k], k).to.be.a("number");
+      expect(stub.state().config).to.include({
+        "ec2-rollback:amiVersion": "myapp-v1.2.2",
+        "ec2-rollback:liveSlot": "green",
+        "ec2-rollback:standbyAmiVersion": "myapp-v1.2.3",
+        "ec2-rollback:standbyState": "stopped",
+      });
+      const ups = stub.calls().filter((c) => c.args[0] === "up").map((c) => c.args[c.args.indexOf("--message") + 1]);
+      expect(ups).to.deep.equal([
+        "ec2-rollback: launching myapp-v1.2.2 on the standby machine (green)",
+        "ec2-rollback: moving the address 203.0.113.10 to myapp-v1.2.2 (green)",
+        "ec2-rollback: stopping the previous machine (blue, myapp-v1.2.3)",
+      ]);
+      // The keys of a change are set together, in one call.
+      expect(stub.calls().filter((c) => c.args[0] === "config" && c.args[1] === "set-all")).to.have.length(3);
       expect(aws.actions).to.include.members(["DescribeInstances", "DescribeInstanceStatus", "DescribeAddresses"]);
-      expect(r.stderr).to.include("✔ i-00000000000000122 running, status checks ok");
+      expect(r.stderr).to.include("✔ myapp-v1.2.2 is healthy on i-00000000000000122 (green), checked through its own address");
       expect(r.stderr).to.match(/ - replace aws:ec2\/instance:Instance myapp-instance \(\d+s\)\n/); // streamed even in plain (log) mode
     });
 
-    it("rollback to a machine that fails its checks: reverts, says so, exit 1, the previous version pinned", async () => {
+    it("release is the same command: a machine whose host is impaired never serves; the standby is restored, exit 1", async () => {
       impaired.add("ami-0000000000000122a");
-      const r = await cli(["rollback", "1.2.2", "--yes", "-C", stub.projectDir], env);
+      const r = await cli(["release", "1.2.2", "--yes", "--no-health-check", "-C", stub.projectDir], env);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.include(
-        "ec2-rollback: rollback to myapp-v1.2.2 failed: instance i-00000000000000122 failed its status checks (system ok, instance impaired); reverted: myapp-v1.2.3 serves again at 203.0.113.10\n",
+        "ec2-rollback: myapp-v1.2.2 failed its checks on the standby machine (green): instance i-00000000000000122 failed its system status check (the AWS host is impaired); " +
+          "it never served anyone; the standby machine is back to none; myapp-v1.2.3 still serves at 203.0.113.10\n",
       );
-      expect(stub.state().config["ec2-rollback:amiVersion"]).to.equal("myapp-v1.2.3");
+      expect(stub.state().config).to.include({ "ec2-rollback:amiVersion": "myapp-v1.2.3", "ec2-rollback:standbyAmiVersion": "" });
       expect(stub.calls().filter((c) => c.args[0] === "up")).to.have.length(2);
     });
 
     it("rollback without a terminal and without --yes refuses, exit 2, nothing set", async () => {
       const r = await cli(["rollback", "1.2.2", "-C", stub.projectDir], env);
       expect(r.code).to.equal(2);
-      expect(r.stderr).to.include("ec2-rollback: refusing to roll back without confirmation: no terminal to ask; pass --yes\n");
-      expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1] === "set")).to.equal(false);
+      expect(r.stderr).to.include("ec2-rollback: refusing to change the machine without confirmation: no terminal to ask; pass --yes\n");
+      expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1]?.startsWith("set"))).to.equal(false);
       expect(stub.calls().some((c) => c.args[0] === "up")).to.equal(false);
     });
 
@@ -165,7 +183,7 @@ describe("ec2-rollback CLI (spawned)", function () {
       const r = await cli(["rollback", "1.2.9", "--yes", "-C", stub.projectDir], env);
       expect(r.code).to.equal(1);
       expect(r.stderr).to.equal("ec2-rollback: no AMI named myapp-v1.2.9 in eu-west-1 (account 111122223333); nearest available: 1.2.2, 1.2.3\n");
-      expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1] === "set")).to.equal(false);
+      expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1]?.startsWith("set"))).to.equal(false);
     });
 
     it("a passphrase stack without PULUMI_CONFIG_PASSPHRASE: one line with the fix", async () => {

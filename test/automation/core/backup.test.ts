@@ -101,7 +101,7 @@ describe("backups as rollback points", function () {
   });
 
   describe("rollback to a recovery point", function () {
-    const OPTS = { yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 60_000, pollMs: 1000 };
+    const OPTS = { yes: true, revert: true, preview: false, healthCheck: true, verifyTimeoutMs: 120_000, pollMs: 2000, bakeMinutes: 0 };
 
     it("parses backup:latest, a date (end of that UTC day) and a date-time", () => {
       expect(parseBackupWhen("backup:latest")).to.equal("latest");
@@ -120,22 +120,22 @@ describe("backups as rollback points", function () {
       expect(pickRecoveryPoint([{ ...pts[2] }], "latest")).to.equal(undefined); // only non-completed
     });
 
-    it("pins the recovery point's AMI id through the same rollback path (validate, up, verify)", async () => {
+    it("pins the recovery point's AMI id through the same machine change (the standby first, then the flip)", async () => {
       const w = withBackupImages();
       const r = await rollback(w, { ...OPTS, target: "backup:2026-11-20" });
       expect(r.to).to.deep.equal({ pin: "ami-0000000000000b01a", amiId: "ami-0000000000000b01a" });
-      expect(w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"))).to.deep.equal([
-        "set ec2-rollback:amiVersion=ami-0000000000000b01a",
-        "up ami-0000000000000b01a",
-      ]);
-      expect(w.stack.upMessages[0]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> ami-0000000000000b01a");
+      expect(w.stack.calls.filter((c) => c.startsWith("set"))[0]).to.equal(
+        "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion=ami-0000000000000b01a standbyState=running",
+      );
+      expect(w.stack.upMessages[0]).to.equal("ec2-rollback: launching backup:2026-11-20 (2026-11-20T05:00:00.000Z) on the standby machine (green)");
+      expect(w.stack.pin).to.equal("ami-0000000000000b01a");
     });
 
-    it("backup:latest skips points that are not completed; a failed update reverts as for any version", async () => {
+    it("backup:latest skips points that are not completed; a failed update restores the standby as for any version", async () => {
       const w = withBackupImages();
       w.stack.upOutcomes = ["fail"];
-      const e = await failure(rollback(w, { ...OPTS, target: "backup:latest" }));
-      expect(e.message).to.match(/^rollback to backup:latest \(2026-11-21T05:00:00\.000Z\) failed: .*; reverted: myapp-v1\.2\.3 serves again/);
+      const e = await failure(rollback(w, { ...OPTS, target: "backup:latest" }), "CHANGE_FAILED");
+      expect(e.message).to.match(/^backup:latest \(2026-11-21T05:00:00\.000Z\) failed its checks on the standby machine \(green\): .*; it never served anyone/);
       expect(w.stack.pin).to.equal("myapp-v1.2.3");
     });
 
@@ -151,7 +151,7 @@ describe("backups as rollback points", function () {
     it("a recovery point's AMI id works as a target too", async () => {
       const w = withBackupImages();
       const r = await rollback(w, { ...OPTS, target: "ami-0000000000000b02a" });
-      expect(r.status).to.equal("rolled-back");
+      expect(r.status).to.equal("changed");
       expect(w.stack.pin).to.equal("ami-0000000000000b02a");
     });
   });

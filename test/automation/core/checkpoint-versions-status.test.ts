@@ -84,8 +84,15 @@ describe("versions", function () {
       state: "available",
       source: "checkpoint",
       current: true,
+      standby: false,
       sizeGiB: 20,
     });
+  });
+
+  it("marks the standby machine's version", async () => {
+    const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.1" });
+    const v = await listVersions(w);
+    expect(v.filter((p) => p.standby).map((p) => p.version)).to.deep.equal(["1.2.1"]);
   });
 
   it("marks the current one when the pin is an AMI id", async () => {
@@ -96,17 +103,21 @@ describe("versions", function () {
 });
 
 describe("status", function () {
-  it("reports pin, AMI, instance health, address and the last update", async () => {
-    const w = world();
+  it("reports both machines (version, instance, state, address, since when), the address and the last update", async () => {
+    const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.2", standbyState: "stopped" });
     const s = await status(w);
     expect(s).to.deep.include({ stack: "dev", region: "eu-west-1", appName: "myapp", amiVersion: "myapp-v1.2.3", amiId: "ami-0000000000000123a", publicIp: IP, addressOnInstance: true });
-    expect(s.instance).to.deep.include({ id: "i-0000000000000123a", state: "running", systemStatus: "ok", instanceStatus: "ok" });
+    expect(s.live).to.deep.include({ slot: "blue", role: "live", version: "myapp-v1.2.3" });
+    expect(s.live.instance).to.deep.include({ id: "i-0000000000000123a", state: "running", systemStatus: "ok", address: IP, launchTime: "2026-11-24T09:00:00.000Z" });
+    expect(s.standby).to.deep.include({ slot: "green", role: "standby", version: "myapp-v1.2.2", amiId: "ami-0000000000000122a" });
+    expect(s.standby!.instance).to.deep.include({ id: "i-0000000000000122a", state: "stopped", address: undefined });
     expect(s.lastUpdate).to.deep.include({ kind: "update", result: "succeeded", startTime: "2026-11-20T00:00:00.000Z" });
+    expect((await status(world())).standby).to.equal(null);
   });
 
-  it("says when the address is not on the instance", async () => {
+  it("says when the address is not on the live machine", async () => {
     const w = world();
-    w.cloud.address = { publicIp: IP, instanceId: "i-someoneelse" };
+    w.cloud.associate("i-someoneelse", w.clock.now() - 60_000);
     expect((await status(w)).addressOnInstance).to.equal(false);
   });
 });

@@ -3,10 +3,30 @@ import { Ec2RollbackError, StackLockedError } from "../../../automation/core/err
 import { previousPin } from "../../../automation/core/history";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
 import { nearestVersions, parseTarget } from "../../../automation/core/target";
-import { FakeUi, IP, world } from "../../helpers/fakes";
+import { FakeUi, IP, T0, TIMING, world } from "../../helpers/fakes";
 import { failure } from "../../helpers/failure";
 
-const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, healthCheck: false, verifyTimeoutMs: 15 * 60_000, pollMs: 10_000 };
+const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, healthCheck: true, verifyTimeoutMs: 15 * 60_000, pollMs: 2000, bakePollMs: 5000 };
+const AMI = { "1.2.1": "ami-0000000000000121a", "1.2.2": "ami-0000000000000122a", "1.2.3": "ami-0000000000000123a" };
+
+/** The whole world: stack, cloud, alarms, HTTP as the model answers. */
+function deps(w: ReturnType<typeof world>) {
+  return { stack: w.stack, cloud: w.cloud, ui: w.ui, clock: w.clock, http: w.http, alarms: w.alarms };
+}
+
+/** Consistent: the pinned version is what the machine on the address runs, and the standby pin matches its machine. */
+function expectConsistent(w: ReturnType<typeof world>) {
+  const c = w.stack.config_;
+  const on = w.cloud.addressOn(w.clock.now() + TIMING.switchMs);
+  expect(w.cloud.machines.get(on!)!.ami, "address").to.equal(w.cloud.resolvePin(c["ec2-rollback:amiVersion"]));
+  expect(w.stack.outputs_.instanceId).to.equal(on);
+  const standby = c["ec2-rollback:standbyAmiVersion"];
+  if (standby) expect(w.cloud.machines.get(w.stack.outputs_.standbyInstanceId!)!.ami, "standby").to.equal(w.cloud.resolvePin(standby));
+  else expect(w.stack.outputs_.standbyInstanceId).to.equal("");
+}
+
+const sets = (w: ReturnType<typeof world>) => w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"));
+
 
 describe("rollback target", function () {
   it("accepts 1.2.2, v1.2.2, myapp-v1.2.2 and ami ids", () => {
@@ -49,280 +69,296 @@ describe("rollback target", function () {
   });
 });
 
-describe("rollback", function () {
-  it("pins the target, runs up with both versions in the message, verifies and reports", async () => {
-    const w = world();
-    const r = await rollback(w, { ...OPTS, target: "1.2.2" });
-    expect(w.stack.calls.filter((c) => c !== "config")).to.deep.equal(["set ec2-rollback:amiVersion=myapp-v1.2.2", "up myapp-v1.2.2"]);
-    expect(w.stack.upMessages[0]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2");
+describe("machine change: two machines, one address", function () {
+  it("releases a new version: on the standby machine first, checked through its own address, then the flip, the bake, and the previous machine stopped", async () => {
+    const w = world("myapp-v1.2.2");
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.3" });
+    expect(sets(w)).to.deep.equal([
+      "set liveSlot=blue amiVersion=myapp-v1.2.2 standbyAmiVersion=myapp-v1.2.3 standbyState=running",
+      "up myapp-v1.2.2",
+      "set liveSlot=green amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.2 standbyState=running",
+      "up myapp-v1.2.3",
+      "set liveSlot=green amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.2 standbyState=stopped",
+      "up myapp-v1.2.3",
+    ]);
     expect(r).to.deep.include({
-      status: "rolled-back",
-      from: { pin: "myapp-v1.2.3", amiId: "ami-0000000000000123a" },
-      to: { pin: "myapp-v1.2.2", amiId: "ami-0000000000000122a" },
-      instanceBefore: "i-0000000000000123a",
-      instanceAfter: "i-0000000000000122a",
+      status: "changed",
+      path: "launched",
+      liveSlot: "green",
+      from: { pin: "myapp-v1.2.2", amiId: AMI["1.2.2"] },
+      to: { pin: "myapp-v1.2.3", amiId: AMI["1.2.3"] },
+      instanceBefore: "i-0000000000000122a",
+      instanceAfter: "i-0000000000000123a",
       publicIp: IP,
+      bake: { minutes: 5, result: "passed", durationMs: 300_000 },
+      previous: { slot: "blue", pin: "myapp-v1.2.2", instanceId: "i-0000000000000122a", kept: "stopped" },
     });
-    expect(r.timeToHealthyMs).to.be.a("number");
-    expect(w.ui.lines).to.include("step replace aws:ec2/instance:Instance myapp-instance (0s)");
+    // The candidate was checked through its own address before the address moved.
+    expect(w.http.urls[0]).to.match(/^http:\/\/198\.51\.100\.\d+:80\/health$/);
+    expect(w.http.urls.at(-1)).to.equal(`http://${IP}:80/health`);
+    expect(w.cloud.stateOf(w.cloud.machines.get("i-0000000000000122a")!, w.clock.now())).to.equal("stopped");
+    expectConsistent(w);
   });
 
-  it("pins an AMI id as the id", async () => {
-    const w = world();
-    await rollback(w, { ...OPTS, target: "ami-0000000000000121a" });
-    expect(w.stack.pin).to.equal("ami-0000000000000121a");
+  it("a good change: users of the address see errors only during the address switch (≤ 6 s)", async () => {
+    const w = world("myapp-v1.2.2");
+    await rollback(deps(w), { ...OPTS, target: "1.2.3" });
+    expect(w.cloud.unansweredMs(T0, w.clock.now())).to.be.at.most(6000).and.at.least(TIMING.switchMs);
   });
 
-  it("with no version, goes back to the version pinned before the current one", async () => {
-    const w = world();
-    const r = await rollback(w, { ...OPTS });
+  it("a bad target answers zero user requests: it fails on the standby, which is restored; the current version never stops serving", async () => {
+    const w = world("myapp-v1.2.2");
+    w.cloud.badApps.add(AMI["1.2.3"]);
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3", verifyTimeoutMs: 120_000 }), "CHANGE_FAILED");
+    expect(e.message).to.match(/^myapp-v1\.2\.3 failed its checks on the standby machine \(green\): http:\/\/198\.51\.100\.\d+:80\/health does not answer after 1\d\ds: HTTP 502; it never served anyone; the standby machine is back to none; myapp-v1\.2\.2 still serves at 203\.0\.113\.10$/);
+    expect(w.cloud.servedByMs(AMI["1.2.3"], T0, w.clock.now())).to.equal(0);
+    expect(w.cloud.unansweredMs(T0, w.clock.now())).to.equal(0);
+    expect(w.stack.config_).to.include({ "ec2-rollback:amiVersion": "myapp-v1.2.2", "ec2-rollback:standbyAmiVersion": "" });
+    expectConsistent(w);
+  });
+
+  it("back to a stopped standby: the previous version serves through the address ≤ 45 s after the command starts; no machine is launched", async () => {
+    const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.2", standbyState: "stopped" });
+    const launchedBefore = w.cloud.machines.size;
+    const r = await rollback(deps(w), { ...OPTS });
+    expect(r.path).to.equal("standby-started");
     expect(r.to.pin).to.equal("myapp-v1.2.2");
-    expect(w.stack.pin).to.equal("myapp-v1.2.2");
+    expect(w.cloud.machines.size).to.equal(launchedBefore);
+    const servedAt = w.cloud.firstServedBy(AMI["1.2.2"], T0)!;
+    expect(servedAt - T0).to.be.at.most(45_000);
+    expect(r.timeToServingMs).to.be.at.most(45_000);
+    expect(w.cloud.unansweredMs(T0, w.clock.now())).to.be.at.most(6000);
+    expect(w.stack.config_).to.include({ "ec2-rollback:liveSlot": "green", "ec2-rollback:standbyAmiVersion": "myapp-v1.2.3", "ec2-rollback:standbyState": "stopped" });
+    expectConsistent(w);
   });
 
-  it("with no version and no earlier one in history, says so and changes nothing", async () => {
+  it("back to a running standby (keepPrevious=running): serving ≤ 10 s after the command starts, and the previous machine stays running", async () => {
+    const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.2", standbyState: "running", config: { "ec2-rollback:keepPrevious": "running" } });
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
+    expect(r.path).to.equal("standby-running");
+    expect(w.cloud.firstServedBy(AMI["1.2.2"], T0)! - T0).to.be.at.most(10_000);
+    expect(sets(w).filter((c) => c.startsWith("up"))).to.have.length(1); // the flip only
+    expect(w.stack.config_["ec2-rollback:standbyState"]).to.equal("running");
+    expect(w.cloud.stateOf(w.cloud.machines.get(r.previous!.instanceId!)!, w.clock.now())).to.equal("running");
+  });
+
+  it("an alarm during the bake flips back at once: the previous version serves again within 15 s", async () => {
+    const w = world("myapp-v1.2.2");
+    const firesAt = T0 + 120_000;
+    w.alarms.firesAt["myapp-dev-app-health"] = firesAt;
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3" }), "CHANGE_FAILED");
+    expect(e.message).to.equal(
+      "myapp-v1.2.3 failed after the flip: alarm myapp-dev-app-health during the bake; flipped back: myapp-v1.2.2 serves again; myapp-v1.2.3 stays on the standby machine (green)",
+    );
+    expect(w.cloud.firstServedBy(AMI["1.2.2"], firesAt)! - firesAt).to.be.at.most(15_000);
+    expect(w.stack.config_).to.include({ "ec2-rollback:liveSlot": "blue", "ec2-rollback:amiVersion": "myapp-v1.2.2", "ec2-rollback:standbyAmiVersion": "myapp-v1.2.3" });
+    expectConsistent(w);
+  });
+
+  it("keepPrevious=none removes the previous machine after the bake; --bake 0 skips the bake", async () => {
+    const w = world("myapp-v1.2.2", { config: { "ec2-rollback:keepPrevious": "none" } });
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", bakeMinutes: 0 });
+    expect(r.bake).to.deep.equal({ minutes: 0, result: "skipped", durationMs: 0 });
+    expect(w.alarms.reads).to.equal(0);
+    expect(w.stack.config_["ec2-rollback:standbyAmiVersion"]).to.equal("");
+    expect(w.cloud.machines.get("i-0000000000000122a")!.terminatedAt).to.be.a("number");
+    expectConsistent(w);
+  });
+
+  it("with no version: the standby's version when there is one, else the version pinned before the current one", async () => {
+    const a = world("myapp-v1.2.3", { standby: "myapp-v1.2.1" });
+    expect((await rollback(deps(a), { ...OPTS })).to.pin).to.equal("myapp-v1.2.1");
+    const b = world("myapp-v1.2.3");
+    expect((await rollback(deps(b), { ...OPTS })).to.pin).to.equal("myapp-v1.2.2");
+  });
+
+  it("with no version and neither a standby nor an earlier one in history, says so and changes nothing", async () => {
     const w = world();
     w.stack.history_ = w.stack.history_.slice(0, 1);
-    const e = await failure(rollback(w, { ...OPTS }));
-    expect(e.message).to.include('stack "dev" has no earlier version than myapp-v1.2.3');
-    expect(w.stack.calls.some((c) => c.startsWith("set") || c.startsWith("up"))).to.equal(false);
+    const e = await failure(rollback(deps(w), { ...OPTS }), "NO_PREVIOUS_VERSION");
+    expect(e.message).to.include('stack "dev" has no standby machine and no earlier version than myapp-v1.2.3');
+    expect(sets(w)).to.deep.equal([]);
   });
 
   it("refuses an unknown version, naming it and the nearest available ones, and changes nothing", async () => {
     const w = world();
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.4" }));
-    expect(e.code).to.equal("VERSION_NOT_FOUND");
-    expect(e.message).to.equal(
-      "no AMI named myapp-v1.2.4 in eu-west-1 (account 111122223333); nearest available: 1.2.1, 1.2.2, 1.2.3, 2.0.0",
-    );
-    expect(w.stack.calls.some((c) => c.startsWith("set") || c.startsWith("up"))).to.equal(false);
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.4" }), "VERSION_NOT_FOUND");
+    expect(e.message).to.equal("no AMI named myapp-v1.2.4 in eu-west-1 (account 111122223333); nearest available: 1.2.1, 1.2.2, 1.2.3, 2.0.0");
+    expect(sets(w)).to.deep.equal([]);
   });
 
-  it("refuses AMIs that are not available, not ours, or of the wrong architecture", async () => {
+  it("refuses AMIs that are not available, not ours, or of the wrong architecture, changing nothing", async () => {
     const cases: [string, string][] = [
       ["2.1.0", "AMI myapp-v2.1.0 (ami-0000000000000210a) is pending, not available"],
       ["ami-0000000000000aaaa", "belongs to account 137112412989, not 111122223333"],
-      ["ami-0000000000000999a", "AMI ami-0000000000000999a does not exist in eu-west-1"],
       ["2.0.0", "AMI myapp-v2.0.0 is arm64 but instance type t3.micro runs x86_64/i386"],
     ];
     for (const [target, message] of cases) {
       const w = world();
-      const e = await failure(rollback(w, { ...OPTS, target }));
+      const e = await failure(rollback(deps(w), { ...OPTS, target }), "VERSION_UNUSABLE");
       expect(e.message, target).to.include(message);
-      expect(w.stack.calls.some((c) => c.startsWith("set") || c.startsWith("up")), target).to.equal(false);
+      expect(sets(w), target).to.deep.equal([]);
     }
   });
 
-  it("is a no-op when the target is the current pin, by version or by AMI id", async () => {
-    for (const target of ["1.2.3", "myapp-v1.2.3", "ami-0000000000000123a"]) {
+  it("is a no-op when the target already serves, by version or by AMI id", async () => {
+    for (const target of ["1.2.3", "myapp-v1.2.3", AMI["1.2.3"]]) {
       const w = world();
-      const r = await rollback(w, { ...OPTS, target });
-      expect(r.status, target).to.equal("no-op");
-      expect(w.stack.calls.some((c) => c.startsWith("set") || c.startsWith("up"))).to.equal(false);
+      expect((await rollback(deps(w), { ...OPTS, target })).status, target).to.equal("no-op");
+      expect(sets(w)).to.deep.equal([]);
     }
   });
 
-  it("is not a no-op when the pin was changed but never applied: the deployed version gets pinned and applied", async () => {
+  it("pins an AMI id as the id", async () => {
     const w = world();
-    w.stack.config_["ec2-rollback:amiVersion"] = "myapp-v1.2.1"; // set by hand, no `up` since
-    const r = await rollback(w, { ...OPTS, target: "1.2.3" });
-    expect(r.status).to.equal("rolled-back");
-    expect(w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"))).to.deep.equal([
-      "set ec2-rollback:amiVersion=myapp-v1.2.3",
-      "up myapp-v1.2.3",
-    ]);
+    await rollback(deps(w), { ...OPTS, target: AMI["1.2.1"] });
+    expect(w.stack.pin).to.equal(AMI["1.2.1"]);
+    expectConsistent(w);
   });
 
-  it("reverts when the new instance does not run the target AMI", async () => {
+  it("a candidate running another AMI than the target fails before the flip", async () => {
     const w = world();
-    w.cloud.healthOf["ami-0000000000000122a"] = { imageId: "ami-0000000000000999a" };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e.message).to.include("instance i-0000000000000122a runs ami-0000000000000999a, not ami-0000000000000122a; reverted");
+    w.cloud.healthOf[AMI["1.2.2"]] = { imageId: "ami-0000000000000999a" };
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
+    expect(e.message).to.include("runs ami-0000000000000999a, not ami-0000000000000122a; it never served anyone");
+    expectConsistent(w);
   });
 
-  it("asks on a terminal, and a 'no' changes nothing", async () => {
-    const w = { ...world(), ui: new FakeUi(true, false) };
-    const e = await failure(rollback(w, { ...OPTS, yes: false, target: "1.2.2" }));
-    expect(e.message).to.equal("not confirmed; nothing changed");
-    expect(w.ui.questions[0]).to.include("from myapp-v1.2.3 (ami-0000000000000123a) to myapp-v1.2.2 (ami-0000000000000122a)");
-    expect(w.stack.calls.some((c) => c.startsWith("set"))).to.equal(false);
-  });
-
-  it("refuses without a terminal unless --yes", async () => {
+  it("an impaired AWS host fails the candidate at once; an initializing 2/2 check does not hold it up", async () => {
     const w = world();
-    const e = await failure(rollback(w, { ...OPTS, yes: false, target: "1.2.2" }), "CONFIRMATION_REQUIRED");
-    expect(e.message).to.equal("refusing to roll back without confirmation: no terminal to ask; pass --yes");
-    expect(e.exitCode).to.equal(2);
-    expect(w.stack.calls.some((c) => c.startsWith("set"))).to.equal(false);
-  });
-
-  it("reverts to the previous version when the update fails", async () => {
-    const w = world();
-    w.stack.upOutcomes = ["fail", "ok"];
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e.message).to.equal(
-      "rollback to myapp-v1.2.2 failed: creating EC2 Instance: InsufficientInstanceCapacity; reverted: myapp-v1.2.3 serves again at 203.0.113.10",
-    );
-    expect(w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"))).to.deep.equal([
-      "set ec2-rollback:amiVersion=myapp-v1.2.2",
-      "up myapp-v1.2.2",
-      "set ec2-rollback:amiVersion=myapp-v1.2.3",
-      "up myapp-v1.2.3",
-    ]);
-    expect(w.stack.upMessages[1]).to.match(/^ec2-rollback: revert amiVersion myapp-v1.2.2 -> myapp-v1.2.3/);
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
-  });
-
-  it("reverts when the new instance fails its status checks", async () => {
-    const w = world();
-    w.cloud.healthOf["ami-0000000000000122a"] = { instanceStatus: "impaired" };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e.message).to.include("failed its status checks (system ok, instance impaired); reverted: myapp-v1.2.3 serves again");
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
-  });
-
-  it("fails at once when the new instance stops, and reverts", async () => {
-    const w = world();
-    w.cloud.healthOf["ami-0000000000000122a"] = { state: "terminated" };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e.message).to.include("instance i-0000000000000122a is terminated; reverted");
-    expect(w.clock.sleeps).to.equal(0);
-  });
-
-  it("waits for status checks within the bound, then reverts", async () => {
-    const w = world();
-    w.cloud.healthOf["ami-0000000000000122a"] = { systemStatus: "initializing", instanceStatus: "initializing" };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2", verifyTimeoutMs: 5 * 60_000 }));
-    expect(e.message).to.include("instance i-0000000000000122a not healthy after 300s (state running, system initializing, instance initializing)");
-    expect(w.clock.sleeps).to.equal(30);
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
-  });
-
-  it("reverts when the Elastic IP is not on the new instance", async () => {
-    const w = world();
-    w.stack.duringUp = () => setImmediate(() => (w.cloud.address = { publicIp: IP, instanceId: "i-0000000000000123a" }));
-    const origUp = w.stack.up.bind(w.stack);
-    let first = true;
-    w.stack.up = async (o) => {
-      const out = await origUp(o);
-      if (first) w.cloud.address = { publicIp: IP, instanceId: "i-0000000000000123a" };
-      first = false;
-      return out;
-    };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e.message).to.include("Elastic IP 203.0.113.10 points at i-0000000000000123a, not the new instance i-0000000000000122a; reverted");
-  });
-
-  it("reverts when the public address changed", async () => {
-    const w = world();
-    const origUp = w.stack.up.bind(w.stack);
-    w.stack.up = async (o) => {
-      const out = await origUp(o);
-      w.cloud.address = { ...w.cloud.address!, publicIp: "198.51.100.99" };
-      return out;
-    };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2", revert: false }));
-    expect(e.message).to.include("the public address changed from 203.0.113.10 to 198.51.100.99");
-  });
-
-  it("checks the health URL until it answers, and reverts when it never does", async () => {
+    w.cloud.healthOf[AMI["1.2.2"]] = { systemStatus: "impaired" };
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
+    expect(e.message).to.include("failed its system status check");
     const ok = world();
-    ok.http.answers = [{ error: "ECONNREFUSED" }, { status: 503 }, { status: 200 }];
-    await rollback(ok, { ...OPTS, target: "1.2.2", healthCheck: true, healthUrl: "http://203.0.113.10/health" });
-    expect(ok.http.urls).to.have.length(3);
-
-    const bad = world();
-    bad.http.answers = [{ status: 500 }];
-    const e = await failure(rollback(bad, { ...OPTS, target: "1.2.2", healthCheck: true, healthUrl: "http://203.0.113.10/health", verifyTimeoutMs: 60_000 }));
-    expect(e.message).to.include("health check http://203.0.113.10/health failing after 60s: HTTP 500; reverted");
-    expect(bad.stack.pin).to.equal("myapp-v1.2.3");
-    // The revert restores the machine that served before; it is not held to the target's health URL.
-    expect(bad.http.urls.length).to.equal(7);
+    const r = await rollback(deps(ok), { ...OPTS, target: "1.2.2" });
+    expect(r.timeToCandidateHealthyMs).to.be.below(TIMING.statusChecksMs);
   });
 
-  it("when the revert fails too, says both and leaves the previous version pinned", async () => {
+  it("throttled or failed describe calls are 'unknown, ask again', not an unhealthy machine", async () => {
     const w = world();
-    w.stack.upOutcomes = ["fail", "fail"];
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e.message).to.equal(
-      "rollback to myapp-v1.2.2 failed: creating EC2 Instance: InsufficientInstanceCapacity; the revert to myapp-v1.2.3 failed too: " +
-        "creating EC2 Instance: InsufficientInstanceCapacity. The stack pins myapp-v1.2.3 again; fix the cause and run `pulumi up --stack dev`",
-    );
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
+    const throttled = Object.assign(new Error("Request limit exceeded."), { name: "RequestLimitExceeded" });
+    w.cloud.describeErrors = [throttled, throttled, throttled];
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
+    expect(r.status).to.equal("changed");
+    expect(w.ui.lines.some((l) => l.includes("unknown (Request limit exceeded.), asking again"))).to.equal(true);
   });
 
-  it("on a locked stack, puts the config back, runs nothing else and says so", async () => {
-    const w = world();
-    w.stack.upOutcomes = ["locked"];
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2" }));
-    expect(e).to.be.instanceOf(StackLockedError);
-    expect(e.message).to.match(/^stack "dev" is locked: another update is running on it; nothing was changed/);
-    expect(w.stack.calls.filter((c) => c.startsWith("up"))).to.deep.equal(["up myapp-v1.2.2"]);
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
-  });
-
-  it("on Ctrl-C during the update, reverts and says it was interrupted", async () => {
-    const w = world();
-    const controller = new AbortController();
-    let n = 0;
-    w.stack.duringUp = () => {
-      if (n++ === 0) controller.abort();
-    };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2", signal: controller.signal }));
-    expect(e.message).to.equal("rollback to myapp-v1.2.2 failed: interrupted (Ctrl-C); reverted: myapp-v1.2.3 serves again at 203.0.113.10");
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
-    expect(w.stack.calls.filter((c) => c.startsWith("up"))).to.deep.equal(["up myapp-v1.2.2", "up myapp-v1.2.3"]);
-  });
-
-  it("on Ctrl-C while waiting for the instance, reverts", async () => {
-    const w = world();
-    const controller = new AbortController();
-    w.cloud.healthOf["ami-0000000000000122a"] = { systemStatus: "initializing", instanceStatus: "initializing" };
-    const sleep = w.clock.sleep.bind(w.clock);
-    w.clock.sleep = async (ms, signal) => {
-      if (w.clock.sleeps === 2) controller.abort();
-      return sleep(ms, signal);
-    };
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2", signal: controller.signal }));
-    expect(e.message).to.include("failed: interrupted (Ctrl-C); reverted");
-    expect(w.stack.pin).to.equal("myapp-v1.2.3");
-  });
-
-  it("with --no-revert, leaves the target pinned and says how to go back", async () => {
+  it("a failed update while preparing the standby restores it; the current version serves throughout", async () => {
     const w = world();
     w.stack.upOutcomes = ["fail"];
-    const e = await failure(rollback(w, { ...OPTS, target: "1.2.2", revert: false }));
-    expect(e.message).to.include("not reverted (--no-revert): the stack pins myapp-v1.2.2; go back with `ec2-rollback rollback myapp-v1.2.3`");
-    expect(w.stack.pin).to.equal("myapp-v1.2.2");
-    expect(w.stack.calls.filter((c) => c.startsWith("up"))).to.have.length(1);
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
+    expect(e.message).to.equal(
+      "myapp-v1.2.2 failed its checks on the standby machine (green): creating EC2 Instance: InsufficientInstanceCapacity; it never served anyone; " +
+        "the standby machine is back to none; myapp-v1.2.3 still serves at 203.0.113.10",
+    );
+    expect(w.cloud.unansweredMs(T0, w.clock.now())).to.equal(0);
+    expectConsistent(w);
   });
 
-  it("--preview shows the changes with the target pinned, then puts the pin back and runs no update", async () => {
+  it("a failed flip flips back and checks the previous machine is on the address", async () => {
     const w = world();
-    const r = await rollback(w, { ...OPTS, target: "1.2.2", preview: true, yes: false });
-    expect(r.status).to.equal("preview");
-    expect(r.preview!.steps).to.deep.equal(["replace aws:ec2/instance:Instance myapp-instance"]);
-    expect(w.stack.calls.filter((c) => c !== "config")).to.deep.equal([
-      "set ec2-rollback:amiVersion=myapp-v1.2.2",
-      "preview myapp-v1.2.2",
-      "set ec2-rollback:amiVersion=myapp-v1.2.3",
-    ]);
+    w.stack.upOutcomes = ["ok", "fail"];
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
+    expect(e.message).to.include("failed after the flip: creating EC2 Instance: InsufficientInstanceCapacity; flipped back: myapp-v1.2.3 serves again");
+    expectConsistent(w);
   });
 
-  it("never leaves the stack pinned to a version that is not serving, whatever fails", async () => {
+  it("when restoring the standby fails too, says both and what still serves", async () => {
+    const w = world();
+    w.cloud.badApps.add(AMI["1.2.2"]);
+    w.stack.upOutcomes = ["ok", "fail"];
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2", verifyTimeoutMs: 60_000 }), "CHANGE_FAILED");
+    expect(e.message).to.match(/it never served anyone; restoring the standby machine failed too: .*\. myapp-v1\.2\.3 still serves at 203\.0\.113\.10; put the standby back with `pulumi up --stack dev`$/);
+    expect(w.stack.pin).to.equal("myapp-v1.2.3");
+  });
+
+  it("asks on a terminal, describing the plan, and a 'no' changes nothing", async () => {
+    const w = { ...world(), ui: new FakeUi(true, false) };
+    const e = await failure(rollback(deps(w), { ...OPTS, yes: false, target: "1.2.2" }), "NOT_CONFIRMED");
+    expect(e.message).to.equal("not confirmed; nothing changed");
+    expect(w.ui.questions[0]).to.equal(
+      "Change myapp from myapp-v1.2.3 (ami-0000000000000123a) to myapp-v1.2.2 (ami-0000000000000122a)? it is launched on the standby machine (green), " +
+        "checked through its own address, then the address 203.0.113.10 moves to it and the alarms are watched for 5 min; the previous machine is then kept stopped.",
+    );
+    expect(sets(w)).to.deep.equal([]);
+  });
+
+  it("refuses without a terminal unless --yes (exit 2)", async () => {
+    const w = world();
+    const e = await failure(rollback(deps(w), { ...OPTS, yes: false, target: "1.2.2" }), "CONFIRMATION_REQUIRED");
+    expect(e.exitCode).to.equal(2);
+    expect(sets(w)).to.deep.equal([]);
+  });
+
+  it("on a locked stack, puts the config back and runs nothing else", async () => {
+    const w = world();
+    w.stack.upOutcomes = ["locked"];
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "STACK_LOCKED");
+    expect(e).to.be.instanceOf(StackLockedError);
+    expect(w.stack.calls.filter((c) => c.startsWith("up"))).to.have.length(1);
+    expect(w.stack.config_["ec2-rollback:standbyAmiVersion"] ?? "").to.equal("");
+  });
+
+  it("Ctrl-C while the candidate is checked restores the standby (exit 130); during the bake it flips back", async () => {
+    const a = world();
+    const c1 = new AbortController();
+    a.cloud.badApps.add(AMI["1.2.2"]); // never ready: the check is still waiting when Ctrl-C comes
+    const sleep = a.clock.sleep.bind(a.clock);
+    a.clock.sleep = async (ms, signal) => {
+      if (a.clock.sleeps === 3) c1.abort();
+      return sleep(ms, signal);
+    };
+    const e1 = await failure(rollback(deps(a), { ...OPTS, target: "1.2.2", signal: c1.signal }), "INTERRUPTED");
+    expect(e1.exitCode).to.equal(130);
+    expect(e1.message).to.include("interrupted; it never served anyone");
+    expectConsistent(a);
+
+    const b = world();
+    const c2 = new AbortController();
+    b.alarms.states = async (names) => {
+      c2.abort();
+      return names.map((name) => ({ name, state: "OK" }));
+    };
+    const e2 = await failure(rollback(deps(b), { ...OPTS, target: "1.2.2", signal: c2.signal }), "INTERRUPTED");
+    expect(e2.message).to.include("flipped back: myapp-v1.2.3 serves again");
+    expectConsistent(b);
+  });
+
+  it("with --no-revert, leaves a failed candidate on the standby and says what serves", async () => {
+    const w = world();
+    w.cloud.badApps.add(AMI["1.2.2"]);
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2", revert: false, verifyTimeoutMs: 60_000 }), "CHANGE_FAILED");
+    expect(e.message).to.include("not reverted (--no-revert): it stays on the standby machine; myapp-v1.2.3 still serves at 203.0.113.10");
+    expect(w.stack.config_["ec2-rollback:standbyAmiVersion"]).to.equal("myapp-v1.2.2");
+    expect(w.stack.pin).to.equal("myapp-v1.2.3");
+  });
+
+  it("--preview shows what putting the target on the standby changes, then puts the config back", async () => {
+    const w = world();
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.2", preview: true, yes: false });
+    expect(r.status).to.equal("preview");
+    expect(sets(w)).to.deep.equal([
+      "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.2 standbyState=running",
+      "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion= standbyState=stopped",
+    ]);
+    expect(w.stack.calls).to.include("preview myapp-v1.2.3");
+  });
+
+  it("never leaves the pin on a version that does not serve, whatever fails", async () => {
     const failures: ((w: ReturnType<typeof world>) => void)[] = [
       (w) => (w.stack.upOutcomes = ["fail"]),
+      (w) => (w.stack.upOutcomes = ["ok", "fail"]),
       (w) => (w.stack.upOutcomes = ["locked"]),
-      (w) => (w.cloud.healthOf["ami-0000000000000122a"] = { state: "stopped" }),
-      (w) => (w.http.answers = [{ status: 502 }]),
+      (w) => (w.cloud.healthOf[AMI["1.2.2"]] = { state: "stopped" }),
+      (w) => w.cloud.badApps.add(AMI["1.2.2"]),
+      (w) => (w.alarms.firesAt["myapp-dev-status-check"] = T0),
     ];
     for (const breakIt of failures) {
       const w = world();
       breakIt(w);
-      await failure(rollback(w, { ...OPTS, target: "1.2.2", healthCheck: true, healthUrl: "http://x/" }));
-      const serving = w.cloud.address!.instanceId!;
+      await failure(rollback(deps(w), { ...OPTS, target: "1.2.2", verifyTimeoutMs: 60_000 }));
       expect(w.stack.pin).to.equal("myapp-v1.2.3");
-      expect(w.cloud.instances.get(serving)!.imageId).to.equal("ami-0000000000000123a");
+      expectConsistent(w);
     }
   });
 });

@@ -1,0 +1,17 @@
+// AlarmPort over CloudWatch (AWS SDK v3): the stack's alarms, watched during a bake.
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { AlarmPort, AlarmState } from "../core/ports";
+import { aws } from "./awsErrors";
+
+export class CloudWatchAlarms implements AlarmPort {
+  constructor(private readonly cw: CloudWatchClient) {}
+
+  states(names: string[]): Promise<AlarmState[]> {
+    if (!names.length) return Promise.resolve([]);
+    return aws(async () => {
+      // DescribeAlarms takes at most 100 names; a stack has two.
+      const r = await this.cw.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), AlarmTypes: ["MetricAlarm"] }));
+      return (r.MetricAlarms ?? []).map((a) => ({ name: a.AlarmName ?? "?", state: a.StateValue ?? "INSUFFICIENT_DATA", reason: a.StateReason }));
+    });
+  }
+}

@@ -137,6 +137,7 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--no-health-check", "check EC2 only, not the app over HTTP"),
       new Option("--verify-timeout <minutes>", "how long each check (the candidate's, then the live machine's) may take").default("15"),
       new Option("--bake <minutes>", "watch the alarms this long after the flip (default: the stack's bakeMinutes; 0 = none)"),
+      new Option("--fresh", "launch the version on a new machine even if the standby has it or it serves already (rolls out a user-data change)").default(false),
     ],
     async run({ g, args: [target], opts, signal }) {
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
@@ -158,6 +159,7 @@ export const COMMANDS: CommandSpec[] = [
           pollMs: 2000,
           bakeMinutes,
           bakePollMs: 5000,
+          fresh: opts.fresh as boolean,
           signal,
         },
       );
@@ -239,7 +241,7 @@ export const COMMANDS: CommandSpec[] = [
 
   define({
     name: "prune",
-    summary: "deregister old checkpoint AMIs and delete their snapshots; never the pinned one, the one before it, or a recovery point",
+    summary: "deregister old checkpoint AMIs and delete their snapshots; never the serving one, the standby's, the one before, or a recovery point",
     options: [
       new Option("--keep <n>", "keep this many newest checkpoints"),
       new Option("--older-than <days>", "remove only checkpoints older than this"),

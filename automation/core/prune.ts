@@ -1,5 +1,5 @@
-// Remove old checkpoint AMIs (and their snapshots). Never the pinned one, never the one pinned before
-// it, never a recovery point (AWS Backup owns those and expires them itself).
+// Remove old checkpoint AMIs (and their snapshots). Never the pinned one, never the standby machine's,
+// never the one pinned before it, never a recovery point (AWS Backup owns those and expires them itself).
 import { amiNamePrefix, TAG, versionOfAmiName } from "../../contract/naming";
 import { confirmOrRefuse } from "./confirm";
 import { Ec2RollbackError } from "./errors";
@@ -33,10 +33,11 @@ export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; 
     throw new Ec2RollbackError("USAGE", "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>");
   }
   const [{ settings, outputs }, history] = await Promise.all([readStack(stack), stack.history()]);
-  const { appName, amiVersion: pin } = settings;
+  const { appName, amiVersion: pin, standbyAmiVersion: standby } = settings;
   const before = previousPin(history, pin);
   const protectedBy = (i: MachineImage): string | undefined => {
     if (i.name === pin || i.id === pin || i.id === outputs.amiId) return "pinned now";
+    if ((standby && (i.name === standby || i.id === standby)) || (outputs.standbyAmiId && i.id === outputs.standbyAmiId)) return "on the standby machine";
     if (i.name === before || i.id === before) return "pinned before the current one";
     if (i.tags[TAG.backupSource] !== undefined) return "an AWS Backup recovery point";
     if (i.state === "pending") return "still being created";

@@ -43,6 +43,11 @@ export interface RollbackOptions {
   verifyTimeoutMs: number;
   /** How often checks ask. */
   pollMs: number;
+  /**
+   * Launch the target on a new machine even when the standby has it or it serves already: how a change
+   * of user data (which runs at a machine's first boot) reaches the version that serves.
+   */
+  fresh?: boolean;
   /** Minutes to watch the alarms after the flip; undefined = the stack's bakeMinutes. */
   bakeMinutes?: number;
   /** How often the bake reads the alarms. */
@@ -135,7 +140,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const base = { stack: stack.name, from, to, instanceBefore: outputs.instanceId, publicIp: outputs.publicIp };
 
   const applied = outputs.amiVersion === undefined || outputs.amiVersion === current;
-  if (applied && (target.pin === current || target.image.id === outputs.amiId)) {
+  if (!o.fresh && applied && (target.pin === current || target.image.id === outputs.amiId)) {
     ui.succeed(`${stack.name} already serves ${target.label} (${target.image.id}); nothing to do`);
     return { status: "no-op", ...base, totalMs: clock.now() - t0 };
   }
@@ -147,7 +152,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     standbyAmiVersion: settings.standbyAmiVersion ?? "",
     standbyState: settings.standbyState,
   };
-  const onStandby = settings.standbyAmiVersion === target.pin || (!!outputs.standbyAmiId && outputs.standbyAmiId === target.image.id);
+  const onStandby = !o.fresh && (settings.standbyAmiVersion === target.pin || (!!outputs.standbyAmiId && outputs.standbyAmiId === target.image.id));
   const standbySlot = otherSlot(settings.liveSlot);
   const candidateConfig: MachinesConfig = { ...before, standbyAmiVersion: onStandby ? before.standbyAmiVersion : target.pin, standbyState: "running" };
 
@@ -177,6 +182,10 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     const standbyNow = outputs.standbyInstanceId ? await cloud.describeInstance(outputs.standbyInstanceId) : undefined;
     if (!onStandby) {
       path = "launched";
+      if (o.fresh && before.standbyAmiVersion) {
+        // The slot is replaced only when its version changes: empty it first, then launch anew.
+        await apply({ ...before, standbyAmiVersion: "", standbyState: "stopped" }, `removing the standby machine (${standbySlot}) to launch a fresh one`, o.signal);
+      }
       after = await apply(candidateConfig, `launching ${target.label} on the standby machine (${standbySlot})`, o.signal);
     } else if (before.standbyState !== "running" || standbyNow?.state !== "running") {
       path = "standby-started";

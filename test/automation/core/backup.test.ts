@@ -173,6 +173,15 @@ describe("backups as rollback points", function () {
       expect(r.freedGiB).to.equal(20);
     });
 
+    it("never removes the standby machine's version, however old", async () => {
+      const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.1" });
+      w.stack.history_ = w.stack.history_.slice(0, 1);
+      const r = await prune(w, { keep: 0, yes: true, dryRun: false });
+      expect(r.kept).to.deep.include({ name: "myapp-v1.2.1", why: "on the standby machine" });
+      expect(w.cloud.deregistered).to.not.include("ami-0000000000000121a");
+      expect(r.removed.map((x) => x.name)).to.include("myapp-v1.2.2");
+    });
+
     it("--older-than removes only checkpoints older than that, still never the protected ones", async () => {
       const w = world();
       w.clock.t = NOW;

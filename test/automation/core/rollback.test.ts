@@ -209,6 +209,22 @@ describe("machine change: two machines, one address", function () {
     }
   });
 
+  it("--fresh launches the serving version on a new machine (a user-data change), replacing the standby slot first", async () => {
+    const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.2" });
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", fresh: true });
+    expect(r.status).to.equal("changed");
+    expect(r.path).to.equal("launched");
+    expect(sets(w).slice(0, 3)).to.deep.equal([
+      "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion= standbyState=stopped",
+      "up myapp-v1.2.3",
+      "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.3 standbyState=running",
+    ]);
+    expect(r.instanceAfter).to.not.equal(r.instanceBefore);
+    expect(w.cloud.machines.get(r.instanceAfter!)!.ami).to.equal(AMI["1.2.3"]);
+    expect(w.cloud.unansweredMs(T0, w.clock.now())).to.be.at.most(6000);
+    expectConsistent(w);
+  });
+
   it("pins an AMI id as the id", async () => {
     const w = world();
     await rollback(deps(w), { ...OPTS, target: AMI["1.2.1"] });

@@ -61,6 +61,7 @@ interface Modelled {
   backToPreviousMs: number;
   backToPreviousRunningMs?: number;
   alarmToPreviousMs?: number;
+  dataGapMs?: number;
 }
 
 /** Today's flow, in the fake world with AWS timings. */
@@ -77,7 +78,10 @@ async function modelledNew(): Promise<Modelled> {
   const alarm = world("myapp-v1.2.2");
   alarm.alarms.firesAt["myapp-dev-app-health"] = T0 + 120_000;
   await rollback({ ...alarm }, { ...OPTS, target: "1.2.3" }).catch(() => undefined);
+  const data = world("myapp-v1.2.2", { config: { "ec2-rollback:dataVolumeSizeGiB": "20" } });
+  await rollback({ ...data }, { ...OPTS, target: "1.2.3" });
   return {
+    dataGapMs: data.cloud.dataUnavailableMs(T0, data.clock.now()),
     downtimeMs: good.cloud.unansweredMs(T0, good.clock.now()),
     badExposureMs: bad.cloud.servedByMs("ami-0000000000000123a", T0, bad.clock.now()),
     backToPreviousMs: back.cloud.firstServedBy("ami-0000000000000122a", T0)! - T0,
@@ -124,6 +128,7 @@ async function main() {
   console.log(`  a bad version serves users for         ${s(oldFlow.badExposureMs).padEnd(24)}${s(newFlow.badExposureMs)}`);
   console.log(`  back to the previous version serving   ${s(oldFlow.backToPreviousMs).padEnd(24)}${s(newFlow.backToPreviousMs)} (standby stopped), ${s(newFlow.backToPreviousRunningMs!)} (standby running)`);
   console.log(`  alarm in the bake -> previous serving  ${"- (no bake)".padEnd(24)}${s(newFlow.alarmToPreviousMs!)}`);
+  console.log(`  /data missing on the live machine      ${"- (replacement)".padEnd(24)}${s(newFlow.dataGapMs!)} per flip (stop 30 s, attach 10 s, mount timer ≤ 30 s)`);
 }
 
 main().catch((e) => {

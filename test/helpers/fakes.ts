@@ -42,6 +42,9 @@ export const TIMING = {
   stopMs: 30_000,
   switchMs: 5_000,
   statusChecksMs: 4 * 60_000,
+  /** A data volume: detach from a stopped machine and attach to another; the mount timer's period. */
+  attachMs: 10_000,
+  mountTimerMs: 30_000,
 };
 
 export function image(name: string, id: string, o: Partial<MachineImage> = {}): MachineImage {
@@ -129,6 +132,8 @@ export class FakeCloud implements CloudPort {
   badApps = new Set<string>();
   /** Overrides of what EC2 reports for machines of an AMI (e.g. impaired, or another imageId). */
   healthOf: Record<string, Partial<InstanceHealth>> = {};
+  /** When the data volume was mounted where: [from, to) on a machine (with dataVolumeSizeGiB > 0). */
+  dataMounts: { from: number; to: number; instanceId: string }[] = [];
   /** Who the address was on, and from when; a gap between two is the switch. */
   associations: { from: number; to: number; instanceId: string }[] = [];
   created: { instanceId: string; name: string; reboot: boolean; tags: Record<string, string>; omitDevices?: string[] }[] = [];
@@ -200,6 +205,12 @@ export class FakeCloud implements CloudPort {
   unansweredMs(from: number, to: number): number {
     let n = 0;
     for (let t = from; t < to; t += 100) if (!this.answers(this.addressOn(t), t)) n += 100;
+    return n;
+  }
+  /** Milliseconds in [from, to) in which the live machine had no /data (sampled every 100 ms). */
+  dataUnavailableMs(from: number, to: number): number {
+    let n = 0;
+    for (let t = from; t < to; t += 100) if (!this.dataMounts.some((m) => t >= m.from && t < m.to)) n += 100;
     return n;
   }
   /** Milliseconds in [from, to) in which the address was on a machine running `ami`. */
@@ -411,6 +422,17 @@ export class FakeStack implements StackPort {
       if (c.associations.length > 1) t += TIMING.switchMs;
     }
     for (const id of replaced) c.terminate(id, t);
+    // 2b. The data volume follows the live machine: the old one is stopped first, then detach and attach;
+    //     the new machine's mount timer mounts it within its period.
+    const mount = c.dataMounts.at(-1);
+    if (Number(this.config_[configKey("dataVolumeSizeGiB")] ?? 0) > 0 && mount?.instanceId !== liveId) {
+      if (mount) {
+        mount.to = t;
+        c.stop(mount.instanceId, t);
+        t += TIMING.stopMs + TIMING.attachMs;
+      }
+      c.dataMounts.push({ from: mount ? t + TIMING.mountTimerMs : t, to: Infinity, instanceId: liveId });
+    }
     // 3. Power states, after the address moved.
     const standbyId = this.slots[otherSlot(live)];
     const powers: [string | undefined, string][] = [

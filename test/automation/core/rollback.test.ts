@@ -155,6 +155,17 @@ describe("machine change: two machines, one address", function () {
     expectConsistent(w);
   });
 
+  it("with a data volume, the flip stops the previous machine to move the volume; /data is back on the new machine within ~70 s", async () => {
+    const w = world("myapp-v1.2.2", { config: { "ec2-rollback:dataVolumeSizeGiB": "20" } });
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.3" });
+    expect(r.status).to.equal("changed");
+    expect(sets(w)[2]).to.equal("set liveSlot=green amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.2 standbyState=stopped");
+    const gap = w.cloud.dataUnavailableMs(T0, w.clock.now());
+    expect(gap).to.equal(TIMING.stopMs + TIMING.attachMs + TIMING.mountTimerMs);
+    expect(w.cloud.dataMounts.filter((m) => m.to === Infinity).map((m) => m.instanceId)).to.deep.equal([r.instanceAfter]);
+    expectConsistent(w);
+  });
+
   it("keepPrevious=none removes the previous machine after the bake; --bake 0 skips the bake", async () => {
     const w = world("myapp-v1.2.2", { config: { "ec2-rollback:keepPrevious": "none" } });
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", bakeMinutes: 0 });

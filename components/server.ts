@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { StandbyState } from "../contract/config";
-import { DATA_DEVICE, DATA_MOUNT_PATH, otherSlot, Slot, SLOTS, stackResourceName, TAG } from "../contract/naming";
+import { DATA_DEVICE, DATA_MOUNT_PATH, otherSlot, Slot, stackResourceName, TAG } from "../contract/naming";
 import { assumeRolePolicyFor } from "./iam";
 import { MachineSlot } from "./machineSlot";
 import { renderUserData } from "./userData";
@@ -171,35 +171,35 @@ export class Server extends pulumi.ComponentResource {
     const live = this.slots[args.liveSlot];
     const standby = this.slots[standbySlot];
 
+    // The order of a flip, made explicit (the engine otherwise runs independent steps in parallel):
+    //   1. the new live machine is running (its power state first, never after the address is on it);
+    //   2. with a data volume: it moves to the new live machine (the binding is replaced
+    //      delete-before-replace: the old live machine is stopped, the volume detached, then attached);
+    //   3. the address moves;
+    //   4. then the standby's power state: the machine that stops is never the one serving.
+    const power = (s: Slot, state: StandbyState, dependsOn: pulumi.Resource[]) => {
+      const instance = this.slots[s].instance;
+      return instance
+        ? new aws.ec2transitgateway.InstanceState(`${name}-${s}-power`, { instanceId: instance.id, state }, { parent: this.slots[s], dependsOn })
+        : undefined;
+    };
+    const livePower = power(args.liveSlot, "running", [])!;
+    const attachment = dataVolume
+      ? new aws.ec2.VolumeAttachment(
+          `${name}-data-attachment`,
+          { deviceName: DATA_DEVICE, volumeId: dataVolume.id, instanceId: live.instanceId, stopInstanceBeforeDetaching: true },
+          { ...parent, deleteBeforeReplace: true, dependsOn: [livePower] },
+        )
+      : undefined;
     // Replaced when the live machine changes: the new association is made (AssociateAddress with
     // reassociation moves the address) before the old one is deleted, whose DisassociateAddress then
     // finds its association id gone and does nothing (terraform-provider-aws resource_aws_eip_association).
     const association = new aws.ec2.EipAssociation(
       `${name}-eip-association`,
       { allocationId: eip.allocationId, instanceId: live.instanceId, allowReassociation: true },
-      parent,
+      { ...parent, dependsOn: attachment ? [livePower, attachment] : [livePower] },
     );
-
-    // Power states, after the address has moved: the machine that stops is never the one serving.
-    for (const s of SLOTS) {
-      const instance = this.slots[s].instance;
-      if (!instance) continue;
-      new aws.ec2transitgateway.InstanceState(
-        `${name}-${s}-power`,
-        { instanceId: instance.id, state: s === args.liveSlot ? "running" : args.standbyState },
-        { parent: this.slots[s], dependsOn: [association] },
-      );
-    }
-
-    if (dataVolume) {
-      // An EBS volume attaches to one machine at a time: on a flip this binding is replaced
-      // delete-before-replace: the old live machine is stopped, the volume detached, then attached to the new one.
-      new aws.ec2.VolumeAttachment(
-        `${name}-data-attachment`,
-        { deviceName: DATA_DEVICE, volumeId: dataVolume.id, instanceId: live.instanceId, stopInstanceBeforeDetaching: true },
-        { ...parent, deleteBeforeReplace: true },
-      );
-    }
+    power(standbySlot, args.standbyState, [association]);
 
     this.instanceId = live.instanceId;
     this.standbyInstanceId = standby.instanceId;

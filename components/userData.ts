@@ -74,7 +74,7 @@ export function renderUserData(a: UserDataArgs): string {
     const mount = `/usr/local/sbin/${a.appName}-mount-data`;
     lines.push(
       "",
-      "# 3. Data volume: attached to the live machine only, moved on a flip. Every 30 s: mount it when it is here",
+      "# 3. Data volume: attached to the live machine only, moved on a flip. Every 5 s: mount it when it is here",
       "#    (a file system made only if it has none); nothing to do when it is not.",
       `cat > ${mount} <<'MOUNT'`,
       "#!/bin/bash",
@@ -99,7 +99,7 @@ export function renderUserData(a: UserDataArgs): string {
       `cat > /etc/systemd/system/${a.appName}-data.timer <<UNIT`,
       "[Timer]",
       "OnBootSec=5",
-      "OnUnitActiveSec=30",
+      "OnUnitActiveSec=5",
       "[Install]",
       "WantedBy=timers.target",
       "UNIT",

@@ -110,6 +110,12 @@ export const TAG = {
 /** Value of the `ManagedBy` tag on everything the program declares. */
 export const MANAGED_BY = "ec2-rollback";
 
+/**
+ * The Pulumi stack tag that records a machine change while it runs (shared/design.md "A change is a
+ * transaction"): stack tags live in the backend, so every operator sees it.
+ */
+export const OPERATION_TAG = "ec2-rollback:operation";
+
 // ── Health metric and alarms ────────────────────────────────────────────────────────────────────
 
 /** CloudWatch namespace of the health metric the instance's probe publishes. */
@@ -120,8 +126,12 @@ export function metricNamespace(appName: string): string {
 /** 0 = the app answered its health path, 1 = it did not. */
 export const HEALTH_METRIC = "HealthCheckFailed";
 
+/**
+ * The live machine publishes with `Role=live`: a machine whose probe predates two machines (one adopted
+ * from a single-machine stack) publishes without it, and so never counts, even as a standby.
+ */
 export function healthMetricDimensions(appName: string, stack: string): Record<string, string> {
-  return { [TAG.app]: appName, [TAG.stack]: stack };
+  return { [TAG.app]: appName, [TAG.stack]: stack, [TAG.role]: "live" };
 }
 
 export type AlarmKind = "status-check" | "app-health";

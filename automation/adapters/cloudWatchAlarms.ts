@@ -11,7 +11,13 @@ export class CloudWatchAlarms implements AlarmPort {
     return aws(async () => {
       // DescribeAlarms takes at most 100 names; a stack has two.
       const r = await this.cw.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(0, 100), AlarmTypes: ["MetricAlarm"] }));
-      return (r.MetricAlarms ?? []).map((a) => ({ name: a.AlarmName ?? "?", state: a.StateValue ?? "INSUFFICIENT_DATA", reason: a.StateReason }));
+      return (r.MetricAlarms ?? []).map((a) => ({
+        name: a.AlarmName ?? "?",
+        state: a.StateValue ?? "INSUFFICIENT_DATA",
+        reason: a.StateReason,
+        since: a.StateTransitionedTimestamp,
+        windowMs: a.Period && a.EvaluationPeriods ? a.Period * a.EvaluationPeriods * 1000 : undefined,
+      }));
     });
   }
 }

@@ -1,5 +1,9 @@
 // StackPort over Pulumi's Automation API (LocalWorkspace on the project folder, the selected stack).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { parseDocument } from "yaml";
 import { configKey } from "../../contract/config";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../core/errors";
 import { PreviewResult, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
@@ -148,11 +152,15 @@ export class PulumiStack implements StackPort {
     }
   }
 
-  async preview(o: { message: string; onProgress: (p: UpProgress) => void }): Promise<PreviewResult> {
+  async preview(o: { message: string; onProgress: (p: UpProgress) => void; config?: Record<string, string> }): Promise<PreviewResult> {
     const steps: string[] = [];
+    // Another config is previewed from a copy of the stack's settings file (`--config-file`), so the
+    // stack's own config never changes, whatever happens to this process.
+    const configFile = o.config ? this.configFileWith(o.config) : undefined;
     const r = await this.call(() =>
       this.stack.preview({
         message: o.message,
+        configFile: configFile?.path,
         onOutput: (text) => o.onProgress({ kind: "output", text }),
         onEvent: (e) => {
           const p = progressOf(e);
@@ -161,10 +169,34 @@ export class PulumiStack implements StackPort {
           if (p.op !== "same") steps.push(`${p.op} ${p.type} ${p.name}`);
         },
       }),
-    );
+    ).finally(() => configFile?.remove());
     const changes: Record<string, number> = {};
     for (const [op, n] of Object.entries(r.changeSummary ?? {})) if (n) changes[op] = n;
     return { changes, steps };
+  }
+
+  /** `Pulumi.<stack>.yaml` with `values` set, in a private temporary folder. */
+  private configFileWith(values: Record<string, string>): { path: string; remove: () => void } {
+    const short = this.name.split("/").at(-1)!;
+    const own = ["yaml", "yml"].map((ext) => path.join(this.workDir, `Pulumi.${short}.${ext}`)).find((f) => fs.existsSync(f));
+    const doc = parseDocument(own ? fs.readFileSync(own, "utf8") : "config: {}\n");
+    for (const [k, v] of Object.entries(values)) doc.setIn(["config", k], v);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2-rollback-preview-"));
+    const file = path.join(dir, `Pulumi.${short}.yaml`);
+    fs.writeFileSync(file, doc.toString(), { mode: 0o600 });
+    return { path: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  async tags(): Promise<Record<string, string>> {
+    return this.call(() => this.stack.listTags());
+  }
+
+  async setTag(key: string, value: string): Promise<void> {
+    await this.call(() => this.stack.setTag(key, value));
+  }
+
+  async removeTag(key: string): Promise<void> {
+    await this.call(() => this.stack.removeTag(key));
   }
 
   async outputs(): Promise<StackOutputs> {

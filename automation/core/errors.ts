@@ -31,6 +31,8 @@ export const EXIT_CODES = {
   AWS_CREDENTIALS: 1,
   AWS_DENIED: 1,
   AWS_FAILED: 1,
+  /** An AWS call did not answer within its bound (30 s). */
+  AWS_TIMEOUT: 1,
 
   /** No AMI / revision / recovery point by that name. */
   VERSION_NOT_FOUND: 1,
@@ -42,6 +44,10 @@ export const EXIT_CODES = {
   NO_PREVIOUS_VERSION: 1,
   BACKUP_UNREADABLE: 1,
 
+  /** Another operation's record is on the stack: one change at a time. */
+  OPERATION_IN_PROGRESS: 1,
+  /** `status`: config, outputs and what the address serves disagree, or a record exists. */
+  INCONSISTENT: 3,
   /** A machine change failed; the message says what serves now. */
   CHANGE_FAILED: 1,
   IMAGE_FAILED: 1,

@@ -34,7 +34,12 @@ export interface StackPort {
   setConfig(values: Record<string, string>): Promise<void>;
   /** Runs `up`; rejects with StackLockedError when another update holds the lock. */
   up(opts: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs>;
-  preview(opts: { message: string; onProgress: (p: UpProgress) => void }): Promise<PreviewResult>;
+  /** Previews with `config` ("ns:key" → value) in place of the stack's values, leaving the stack's config untouched. */
+  preview(opts: { message: string; onProgress: (p: UpProgress) => void; config?: Record<string, string> }): Promise<PreviewResult>;
+  /** The stack's tags (kept in the backend, seen by every operator). */
+  tags(): Promise<Record<string, string>>;
+  setTag(key: string, value: string): Promise<void>;
+  removeTag(key: string): Promise<void>;
   outputs(): Promise<StackOutputs>;
   history(): Promise<UpdateRecord[]>;
 }
@@ -100,11 +105,21 @@ export interface AlarmState {
   /** OK | ALARM | INSUFFICIENT_DATA */
   state: string;
   reason?: string;
+  /** When it last changed state. */
+  since?: Date;
+  /** How much data it judges on: period × evaluation periods. */
+  windowMs?: number;
 }
 
 export interface AlarmPort {
   /** The current state of each named CloudWatch alarm that exists. */
   states(names: string[]): Promise<AlarmState[]>;
+}
+
+/** Who runs this command, for the operation record. */
+export interface Operator {
+  host: string;
+  pid: number;
 }
 
 export interface HttpProbe {

@@ -232,12 +232,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
 
   // (d) Flip: the address moves to the candidate; the previous machine keeps running for the bake.
   // A data volume moves with the flip, and it can only leave a stopped machine.
-  const flipped: MachinesConfig = {
-    liveSlot: standbySlot,
-    amiVersion: target.pin,
-    standbyAmiVersion: current,
-    standbyState: settings.dataVolumeSizeGiB > 0 ? "stopped" : "running",
-  };
+  const dataVolume = settings.dataVolumeSizeGiB > 0;
+  const flipped: MachinesConfig = { liveSlot: standbySlot, amiVersion: target.pin, standbyAmiVersion: current, standbyState: dataVolume ? "stopped" : "running" };
   const flipStart = clock.now();
   let flipMs = 0;
   const bakeMs = Math.max(0, bakeMinutes) * 60_000;
@@ -250,16 +246,16 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, check);
     ui.succeed(`${target.label} serves at ${addr.publicIp} (${seconds(clock.now() - t0)})`);
   } catch (e) {
-    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId });
+    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume });
   }
   const timeToServingMs = clock.now() - t0;
 
   // (f) Bake.
   let bake: RollbackResult["bake"];
   try {
-    bake = await watchAlarms(deps, (await stack.outputs()).alarmNames ?? [], bakeMs, o);
+    bake = await watchAlarms(deps, (await stack.outputs()).alarmNames ?? [], bakeMs, flipStart, o);
   } catch (e) {
-    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId });
+    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume });
   }
 
   // (g) The previous machine: kept stopped, kept running, or removed.
@@ -309,7 +305,18 @@ function question(s: Settings, target: ResolvedTarget, outputs: StackOutputs, on
 async function flipBack(
   deps: RollbackDeps,
   o: RollbackOptions,
-  c: { before: MachinesConfig; current: string; target: ResolvedTarget; standbySlot: Slot; reason: string; cause: unknown; allocationId: string; instanceBefore?: string },
+  c: {
+    before: MachinesConfig;
+    current: string;
+    target: ResolvedTarget;
+    standbySlot: Slot;
+    reason: string;
+    cause: unknown;
+    allocationId: string;
+    instanceBefore?: string;
+    /** The volume's move back stops the failed machine: its declared state must say so. */
+    dataVolume: boolean;
+  },
 ): Promise<Ec2RollbackError> {
   const { stack, ui, clock } = deps;
   ui.fail(`${c.target.label} failed after the flip: ${c.reason}`);
@@ -320,7 +327,7 @@ async function flipBack(
       { cause: c.cause },
     );
   }
-  const back: MachinesConfig = { ...c.before, standbyAmiVersion: c.target.pin };
+  const back: MachinesConfig = { ...c.before, standbyAmiVersion: c.target.pin, standbyState: c.dataVolume ? "stopped" : c.before.standbyState };
   try {
     await stack.setConfig(asConfig(back));
     ui.step(`flipping back: the address returns to ${c.current} (${c.before.liveSlot})`);
@@ -341,8 +348,16 @@ async function flipBack(
   );
 }
 
-/** Watches the alarms for `bakeMs`: one firing ends the bake (and the caller flips back). */
-async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, o: RollbackOptions): Promise<RollbackResult["bake"]> {
+/** An alarm still in ALARM from before the flip has this much longer to judge the new machine. */
+const ALARM_GRACE_MS = 60_000;
+
+/**
+ * Watches the alarms for `bakeMs`: one firing ends the bake (and the caller flips back). An alarm that
+ * was already firing before the flip (often why the change was made: the old version was failing)
+ * judges data of the old machine at first, so it counts only once its own window (period × evaluation
+ * periods) plus a minute has passed since the flip and it still fires.
+ */
+async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, flipAt: number, o: RollbackOptions): Promise<RollbackResult["bake"]> {
   const { ui, clock } = deps;
   const minutes = bakeMs / 60_000;
   if (bakeMs <= 0 || !deps.alarms || !names.length) {
@@ -356,7 +371,9 @@ async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, 
   await poll({ clock, ui, what: "bake", timeoutMs: bakeMs + interval, intervalMs: interval, signal: o.signal }, async (elapsed) => {
     let progress: string;
     try {
-      const firing = (await alarms.states(names)).filter((a) => a.state === "ALARM");
+      const firing = (await alarms.states(names)).filter(
+        (a) => a.state === "ALARM" && (!a.since || a.since.getTime() >= flipAt || clock.now() - flipAt >= (a.windowMs ?? 0) + ALARM_GRACE_MS),
+      );
       if (firing.length) {
         throw new Ec2RollbackError("CHANGE_FAILED", `alarm ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ""}`).join(", ")} during the bake`);
       }

@@ -44,7 +44,7 @@ export const TIMING = {
   statusChecksMs: 4 * 60_000,
   /** A data volume: detach from a stopped machine and attach to another; the mount timer's period. */
   attachMs: 10_000,
-  mountTimerMs: 30_000,
+  mountTimerMs: 5_000,
 };
 
 export function image(name: string, id: string, o: Partial<MachineImage> = {}): MachineImage {
@@ -415,15 +415,9 @@ export class FakeStack implements StackPort {
       if (want[s]) launched = true;
     }
     if (launched) t += TIMING.launchMs;
-    // 2. The address on the live machine.
+    // 2. With a data volume, it moves first (the old live machine stopped, detach, attach); the new
+    //    machine's mount timer mounts it within its period.
     const liveId = this.slots[live]!;
-    if (c.associations.at(-1)?.instanceId !== liveId) {
-      c.associate(liveId, t);
-      if (c.associations.length > 1) t += TIMING.switchMs;
-    }
-    for (const id of replaced) c.terminate(id, t);
-    // 2b. The data volume follows the live machine: the old one is stopped first, then detach and attach;
-    //     the new machine's mount timer mounts it within its period.
     const mount = c.dataMounts.at(-1);
     if (Number(this.config_[configKey("dataVolumeSizeGiB")] ?? 0) > 0 && mount?.instanceId !== liveId) {
       if (mount) {
@@ -433,7 +427,13 @@ export class FakeStack implements StackPort {
       }
       c.dataMounts.push({ from: mount ? t + TIMING.mountTimerMs : t, to: Infinity, instanceId: liveId });
     }
-    // 3. Power states, after the address moved.
+    // 3. The address on the live machine.
+    if (c.associations.at(-1)?.instanceId !== liveId) {
+      c.associate(liveId, t);
+      if (c.associations.length > 1) t += TIMING.switchMs;
+    }
+    for (const id of replaced) c.terminate(id, t);
+    // 4. Power states, after the address moved.
     const standbyId = this.slots[otherSlot(live)];
     const powers: [string | undefined, string][] = [
       [liveId, "running"],
@@ -486,9 +486,28 @@ export class FakeStack implements StackPort {
     this.history_.unshift({ ...record, result: "succeeded" });
     return { ...this.outputs_ };
   }
-  async preview(): Promise<PreviewResult> {
+  previewConfigs: Record<string, string>[] = [];
+  async preview(o: { config?: Record<string, string> }): Promise<PreviewResult> {
     this.calls.push(`preview ${this.pin}`);
+    this.previewConfigs.push({ ...this.config_, ...o.config });
     return this.preview_;
+  }
+  tags_: Record<string, string> = {};
+  /** Make the backend drop tags (a DIY backend before Pulumi CLI 3.211). */
+  keepsTags = true;
+  /** Called after each setTag (to simulate a second operator). */
+  afterSetTag?: (key: string, value: string) => void;
+  async tags() {
+    return { ...this.tags_ };
+  }
+  async setTag(key: string, value: string) {
+    this.calls.push(`tag ${key}`);
+    if (this.keepsTags) this.tags_[key] = value;
+    this.afterSetTag?.(key, value);
+  }
+  async removeTag(key: string) {
+    this.calls.push(`untag ${key}`);
+    delete this.tags_[key];
   }
   async outputs() {
     return { ...this.outputs_ };

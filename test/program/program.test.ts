@@ -146,7 +146,7 @@ describe("program: alarms, deployment, revisions, backup", function () {
     expect(status.dimensions).to.deep.equal({ InstanceId: one(run, "aws:ec2/instance:Instance").id });
     const app = alarms.find((a) => a.metricName === "HealthCheckFailed")!;
     expect(app).to.include({ namespace: "ec2-rollback/myapp", treatMissingData: "notBreaching" });
-    expect(app.dimensions).to.deep.equal({ App: "myapp", Stack: "dev" });
+    expect(app.dimensions).to.deep.equal({ App: "myapp", Stack: "dev", Role: "live" });
     const topic = one(run, "aws:sns/topic:Topic");
     const sub = one(run, "aws:sns/topicSubscription:TopicSubscription").inputs;
     expect(sub).to.include({ protocol: "email", endpoint: "ops@example.com" });
@@ -316,12 +316,17 @@ describe("program: two machines, one address", function () {
     expect(running.outputs.standbyAddress).to.equal("198.51.100.1");
   });
 
-  it("power states change only after the address has moved: the machine that stops is never the one serving", async () => {
-    const run = await runProgram(both);
+  it("orders a flip: the live machine running, then the data volume, then the address, then the standby's power state", async () => {
+    const run = await runProgram({ ...both, liveSlot: "green" });
+    const dependsOn = (r: RecordedResource, other: RecordedResource) => r.dependencies.some((u) => u.endsWith(`::${other.name}`));
     const association = one(run, "aws:ec2/eipAssociation:EipAssociation");
-    for (const s of byType(run, "aws:ec2transitgateway/instanceState:InstanceState")) {
-      expect(s.dependencies.some((u) => u.endsWith(`::${association.name}`)), s.name).to.equal(true);
-    }
+    const attachment = one(run, "aws:ec2/volumeAttachment:VolumeAttachment");
+    const power = (n: string) => run.resources.find((r) => r.name === n)!;
+    expect(dependsOn(association, power("myapp-green-power")), "address after the live machine runs").to.equal(true);
+    expect(dependsOn(association, attachment), "address after the volume moved").to.equal(true);
+    expect(dependsOn(attachment, power("myapp-green-power")), "volume after the live machine runs").to.equal(true);
+    expect(dependsOn(power("myapp-blue-power"), association), "standby stops after the address moved").to.equal(true);
+    expect(dependsOn(power("myapp-green-power"), association), "the live machine never waits for the address").to.equal(false);
   });
 
   it("a flip (liveSlot, amiVersion, standbyAmiVersion swapped) replaces nothing: only the association, tags, the status alarm, power states and the volume's machine", async () => {

@@ -155,15 +155,34 @@ describe("machine change: two machines, one address", function () {
     expectConsistent(w);
   });
 
-  it("with a data volume, the flip stops the previous machine to move the volume; /data is back on the new machine within ~70 s", async () => {
+  it("with a data volume, the volume moves before the address: the previous machine is stopped first; users wait stop + attach + switch; /data is there when they arrive", async () => {
     const w = world("myapp-v1.2.2", { config: { "ec2-rollback:dataVolumeSizeGiB": "20" } });
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.3" });
     expect(r.status).to.equal("changed");
     expect(sets(w)[2]).to.equal("set liveSlot=green amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.2 standbyState=stopped");
-    const gap = w.cloud.dataUnavailableMs(T0, w.clock.now());
-    expect(gap).to.equal(TIMING.stopMs + TIMING.attachMs + TIMING.mountTimerMs);
+    expect(w.cloud.unansweredMs(T0, w.clock.now())).to.equal(TIMING.stopMs + TIMING.attachMs + TIMING.switchMs);
+    expect(w.cloud.dataUnavailableMs(T0, w.clock.now())).to.equal(TIMING.stopMs + TIMING.attachMs + TIMING.mountTimerMs);
+    const switchedAt = w.cloud.associations.at(-1)!.from;
+    expect(w.cloud.dataMounts.at(-1)!.from).to.be.at.most(switchedAt);
     expect(w.cloud.dataMounts.filter((m) => m.to === Infinity).map((m) => m.instanceId)).to.deep.equal([r.instanceAfter]);
     expectConsistent(w);
+  });
+
+  it("an alarm already firing before the flip (the old version was failing) is not the new machine's fault until its window has passed", async () => {
+    const w = world("myapp-v1.2.2");
+    w.alarms.states = async (names) =>
+      names.map((name) => ({ name, state: name.endsWith("app-health") ? "ALARM" : "OK", since: new Date(T0 - 600_000), windowMs: 180_000 }));
+    const early = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3" }), "CHANGE_FAILED");
+    // Still firing 3 min + 1 min after the flip: now it judges the new machine, and the bake flips back.
+    expect(early.message).to.include("alarm myapp-dev-app-health during the bake; flipped back");
+    const flipAt = w.cloud.associations.find((a) => w.cloud.machines.get(a.instanceId)!.ami === AMI["1.2.3"])!.from;
+    const backAt = w.cloud.associations.at(-1)!.from;
+    expect(backAt - flipAt).to.be.at.least(240_000);
+
+    const ok = world("myapp-v1.2.2");
+    ok.alarms.states = async (names) =>
+      names.map((name) => ({ name, state: name.endsWith("app-health") && ok.clock.now() < T0 + 150_000 ? "ALARM" : "OK", since: new Date(T0 - 600_000), windowMs: 180_000 }));
+    expect((await rollback(deps(ok), { ...OPTS, target: "1.2.3" })).bake!.result).to.equal("passed");
   });
 
   it("keepPrevious=none removes the previous machine after the bake; --bake 0 skips the bake", async () => {

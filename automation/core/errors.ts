@@ -46,6 +46,8 @@ export const EXIT_CODES = {
 
   /** Another operation's record is on the stack: one change at a time. */
   OPERATION_IN_PROGRESS: 1,
+  /** A change refused because config, outputs and what the address serves disagree. */
+  STACK_INCONSISTENT: 1,
   /** `status`: config, outputs and what the address serves disagree, or a record exists. */
   INCONSISTENT: 3,
   /** A machine change failed; the message says what serves now. */

@@ -5,13 +5,16 @@
 //   (f) bake: watch the alarms, flip back at once on one   (g) keep the previous machine as keepPrevious says.
 // A target that fails at (b)–(c) never served anyone; one that fails at (d)–(f) is flipped back.
 import { configKey, KeepPrevious, Settings, StandbyState } from "../../contract/config";
-import { otherSlot, Slot } from "../../contract/naming";
+import { otherSlot, Slot, versionOfAmiName } from "../../contract/naming";
 import { StackOutputs } from "../../contract/outputs";
+import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
+import { checkConsistency } from "./consistency";
 import { Ec2RollbackError, InterruptedError, messageOf, StackLockedError } from "./errors";
+import { Operation, describeRecord } from "./operation";
 import { previousPin } from "./history";
 import { poll, seconds } from "./poll";
-import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, PreviewResult, StackPort, Ui, UpProgress } from "./ports";
+import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, Operator, PreviewResult, StackPort, Ui, UpProgress } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 import { parseTarget, ResolvedTarget, resolveTarget } from "./target";
 import { waitForAddress, waitForApp, waitForMachine } from "./verify";
@@ -26,6 +29,8 @@ export interface RollbackDeps {
   alarms?: AlarmPort;
   /** For `backup:…` targets. */
   backup?: BackupPort;
+  /** Who runs it, for the operation record. */
+  operator?: Operator;
 }
 
 export interface RollbackOptions {
@@ -114,7 +119,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const t0 = clock.now();
 
   // (a) Resolve and validate: nothing is touched before this passes.
-  const [{ settings, region, outputs }, identity] = await Promise.all([readStack(stack), cloud.identity()]);
+  const [state, identity] = await Promise.all([readStack(stack), cloud.identity()]);
+  const { settings, region, outputs } = state;
   const { appName, amiVersion: current } = settings;
   let raw = o.target;
   if (raw === undefined) {
@@ -139,8 +145,26 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const to = { pin: target.pin, amiId: target.image.id };
   const base = { stack: stack.name, from, to, instanceBefore: outputs.instanceId, publicIp: outputs.publicIp };
 
-  const applied = outputs.amiVersion === undefined || outputs.amiVersion === current;
-  if (!o.fresh && applied && (target.pin === current || target.image.id === outputs.amiId)) {
+  // One at a time, and only from a consistent stack: a change planned from config that disagrees with
+  // what serves could replace the machine that really serves. A no-op needs config, outputs and the
+  // serving machine to agree.
+  const health = await checkConsistency(deps, state);
+  if (health.operation) {
+    throw new Ec2RollbackError(
+      "OPERATION_IN_PROGRESS",
+      `stack "${stack.name}" has an unfinished operation: ${describeRecord(health.operation)}; nothing was changed. ` +
+        "If it is still running, wait for it; if its process is gone, finish it with `ec2-rollback recover`",
+    );
+  }
+  const same = target.pin === current || target.image.id === outputs.amiId;
+  if (!health.consistent) {
+    throw new Ec2RollbackError(
+      "STACK_INCONSISTENT",
+      `${same ? `not a no-op: the stack pins ${current} but disagrees with what serves` : `stack "${stack.name}" is not consistent`}: ${health.problems.join("; ")}; ` +
+        "nothing was changed. `ec2-rollback recover` makes it agree (it keeps what the address serves if that passes its checks, else returns to the last good version)",
+    );
+  }
+  if (!o.fresh && same) {
     ui.succeed(`${stack.name} already serves ${target.label} (${target.image.id}); nothing to do`);
     return { status: "no-op", ...base, totalMs: clock.now() - t0 };
   }
@@ -157,12 +181,21 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const candidateConfig: MachinesConfig = { ...before, standbyAmiVersion: onStandby ? before.standbyAmiVersion : target.pin, standbyState: "running" };
 
   if (o.preview) {
-    const preview = await previewWith(deps, candidateConfig, before, `ec2-rollback: preview ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`);
+    // Previewed with the candidate's config in place of the stack's: the stack's config never changes.
+    const message = `ec2-rollback: preview ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`;
+    ui.step(message);
+    const preview = await stack.preview({ message, onProgress: progressReporter(ui, clock), config: asConfig(candidateConfig) });
+    ui.succeed("preview done; nothing changed");
     return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };
   }
 
   const bakeMinutes = o.bakeMinutes ?? settings.bakeMinutes;
   await confirmOrRefuse(ui, o.yes, question(settings, target, outputs, onStandby, bakeMinutes), "change the machine");
+
+  // The record goes on before anything changes.
+  const [toVersion, fromVersion] = [versionOfAmiName(appName, target.pin), versionOfAmiName(appName, current)];
+  const forward = !!toVersion && !!fromVersion && compareSemver(toVersion, fromVersion) > 0;
+  const op = await Operation.begin(deps, { op: forward ? "release" : "rollback", from: current, to: target.pin, phase: "standby" });
 
   const apply = async (m: MachinesConfig, message: string, signal?: AbortSignal) => {
     await stack.setConfig(asConfig(m));
@@ -195,6 +228,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       ui.step(`the standby machine (${standbySlot}) already runs ${target.label}`);
     }
     candidateId = requireOutputs(stack.name, after, ["standbyInstanceId"]).standbyInstanceId;
+    await op.phase("check", ui);
     const machine = await waitForMachine(deps, candidateId, target.image.id, check);
     if (o.healthCheck && deps.http) {
       if (!machine.publicIp) throw new Ec2RollbackError("CHANGE_FAILED", `the standby machine ${candidateId} has no public address to check it through`);
@@ -203,28 +237,38 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     ui.succeed(`${target.label} is healthy on ${candidateId} (${standbySlot}), checked through its own address (${seconds(clock.now() - t0)})`);
   } catch (e) {
     if (e instanceof StackLockedError) {
+      // Nothing ran: only the config changed, and it goes back as it was.
       await stack.setConfig(asConfig(before));
+      await op.end();
       throw e;
     }
     const reason = reasonOf(e);
     ui.fail(`${target.label} failed before serving anyone: ${reason}`);
     const never = `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
     if (!o.revert) {
-      throw new Ec2RollbackError("CHANGE_FAILED", `${never}; not reverted (--no-revert): it stays on the standby machine; ${current} still serves at ${addr.publicIp}`, { cause: e });
+      await op.end(); // consistent: the address never moved, and the config says what the standby holds
+      throw new Ec2RollbackError(
+        "CHANGE_FAILED",
+        `${never}; not reverted (--no-revert): it stays on the standby machine; the stack pins ${current}, which still serves at ${addr.publicIp}`,
+        { cause: e },
+      );
     }
+    await op.phase("restore", ui);
     try {
       await apply(before, `restoring the standby machine (${standbySlot}) to ${before.standbyAmiVersion || "none"}`);
     } catch (e2) {
+      await op.phase("restore-failed", ui);
       throw new Ec2RollbackError(
         "CHANGE_FAILED",
-        `${never}; restoring the standby machine failed too: ${messageOf(e2)}. ${current} still serves at ${addr.publicIp}; ` +
-          `put the standby back with \`pulumi up --stack ${stack.name}\``,
+        `${never}; restoring the standby machine failed too: ${messageOf(e2)}. The stack pins ${current}, which still serves at ${addr.publicIp}; ` +
+          "the standby is left as the failed attempt put it: finish with `ec2-rollback recover`",
         { cause: e2 },
       );
     }
+    await op.end();
     throw new Ec2RollbackError(
       interrupted(e) ? "INTERRUPTED" : "CHANGE_FAILED",
-      `${never}; the standby machine is back to ${before.standbyAmiVersion || "none"}; ${current} still serves at ${addr.publicIp}`,
+      `${never}; the standby machine is back to ${before.standbyAmiVersion || "none"}; the stack pins ${current}, which still serves at ${addr.publicIp}`,
       { cause: e },
     );
   }
@@ -237,8 +281,11 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const flipStart = clock.now();
   let flipMs = 0;
   const bakeMs = Math.max(0, bakeMinutes) * 60_000;
+  const revertCtx = { op, before, current, target, standbySlot, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume };
   try {
+    await op.phase("flip", ui);
     const after = await apply(flipped, `moving the address ${addr.publicIp} to ${target.label} (${standbySlot})`, o.signal);
+    await op.phase("verify", ui);
     flipMs = clock.now() - flipStart;
     // (e) Check through the Elastic IP.
     await waitForAddress(deps, addr.elasticIpAllocationId, candidateId, check);
@@ -246,16 +293,17 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, check);
     ui.succeed(`${target.label} serves at ${addr.publicIp} (${seconds(clock.now() - t0)})`);
   } catch (e) {
-    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume });
+    throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });
   }
   const timeToServingMs = clock.now() - t0;
 
   // (f) Bake.
   let bake: RollbackResult["bake"];
   try {
+    await op.phase("bake", ui);
     bake = await watchAlarms(deps, (await stack.outputs()).alarmNames ?? [], bakeMs, flipStart, o);
   } catch (e) {
-    throw await flipBack(deps, o, { before, current, target, standbySlot, reason: reasonOf(e), cause: e, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume });
+    throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });
   }
 
   // (g) The previous machine: kept stopped, kept running, or removed.
@@ -268,6 +316,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
         ? { ...flipped, standbyState: kept }
         : undefined;
   if (finalConfig) {
+    await op.phase("keep", ui);
     try {
       const verb = kept === "none" ? "removing" : kept === "stopped" ? "stopping" : "starting";
       await apply(finalConfig, `${verb} the previous machine (${settings.liveSlot}, ${current})`);
@@ -275,6 +324,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       ui.warn(`${target.label} serves; applying keepPrevious=${kept} to the previous machine failed: ${messageOf(e)}; run \`pulumi up --stack ${stack.name}\``);
     }
   }
+  await op.end();
   return {
     status: "changed",
     ...base,
@@ -306,6 +356,7 @@ async function flipBack(
   deps: RollbackDeps,
   o: RollbackOptions,
   c: {
+    op: Operation;
     before: MachinesConfig;
     current: string;
     target: ResolvedTarget;
@@ -319,31 +370,36 @@ async function flipBack(
   },
 ): Promise<Ec2RollbackError> {
   const { stack, ui, clock } = deps;
-  ui.fail(`${c.target.label} failed after the flip: ${c.reason}`);
+  const failed = `${c.target.label} failed after the flip: ${c.reason}`;
+  ui.fail(failed);
   if (!o.revert) {
-    return new Ec2RollbackError(
-      "CHANGE_FAILED",
-      `${c.target.label} failed after the flip: ${c.reason}; not flipped back (--no-revert): it serves; go back with \`ec2-rollback rollback ${c.current}\``,
-      { cause: c.cause },
-    );
+    await c.op.end(); // consistent: the target serves and is pinned
+    return new Ec2RollbackError("CHANGE_FAILED", `${failed}; not flipped back (--no-revert): the stack pins ${c.target.pin}, which serves; go back with \`ec2-rollback rollback ${c.current}\``, {
+      cause: c.cause,
+    });
   }
   const back: MachinesConfig = { ...c.before, standbyAmiVersion: c.target.pin, standbyState: c.dataVolume ? "stopped" : c.before.standbyState };
+  let pinned = c.target.pin;
   try {
+    await c.op.phase("flip-back", ui);
     await stack.setConfig(asConfig(back));
+    pinned = c.current;
     ui.step(`flipping back: the address returns to ${c.current} (${c.before.liveSlot})`);
     await stack.up({ message: `ec2-rollback: flip back to ${c.current} (${c.reason})`, onProgress: progressReporter(ui, clock) });
     if (c.instanceBefore) await waitForAddress(deps, c.allocationId, c.instanceBefore, { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
   } catch (e2) {
+    await c.op.phase("flip-back-failed", ui);
     return new Ec2RollbackError(
       "CHANGE_FAILED",
-      `${c.target.label} failed after the flip: ${c.reason}; flipping back to ${c.current} failed too: ${messageOf(e2)}; ` +
-        `see what serves with \`ec2-rollback status\` and run \`pulumi up --stack ${stack.name}\``,
+      `${failed}; flipping back to ${c.current} failed too: ${messageOf(e2)}. The stack pins ${pinned}; what serves is not known for sure: ` +
+        "see `ec2-rollback status`, and finish with `ec2-rollback recover`",
       { cause: e2 },
     );
   }
+  await c.op.end();
   return new Ec2RollbackError(
     c.cause instanceof InterruptedError || o.signal?.aborted ? "INTERRUPTED" : "CHANGE_FAILED",
-    `${c.target.label} failed after the flip: ${c.reason}; flipped back: ${c.current} serves again; ${c.target.label} stays on the standby machine (${c.standbySlot})`,
+    `${failed}; flipped back: the stack pins ${c.current}, which serves again; ${c.target.label} stays on the standby machine (${c.standbySlot})`,
     { cause: c.cause },
   );
 }
@@ -388,18 +444,4 @@ async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, 
   });
   ui.succeed(`bake passed: no alarm in ${minutes} min`);
   return { minutes, result: "passed", durationMs: clock.now() - start };
-}
-
-/** Preview with `m` set, then the config put back as it was, whatever happens. */
-async function previewWith(deps: RollbackDeps, m: MachinesConfig, before: MachinesConfig, message: string): Promise<PreviewResult> {
-  const { stack, ui, clock } = deps;
-  await stack.setConfig(asConfig(m));
-  try {
-    ui.step(message);
-    const p = await stack.preview({ message, onProgress: progressReporter(ui, clock) });
-    ui.succeed("preview done; nothing changed");
-    return p;
-  } finally {
-    await stack.setConfig(asConfig(before));
-  }
 }

@@ -46,7 +46,7 @@ async function cliInvocations(): Promise<string[]> {
     const stack = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: { PULUMI_BACKEND_URL: "file:///tmp/ec2rb-bench" } });
     const clock = new FakeClock();
     const cloud = new FakeCloud(clock);
-    cloud.describeInstance = async (id) => ({ id, state: "running", imageId: "", instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" });
+    cloud.describeInstance = async (id) => ({ id, state: "running", imageId: `ami-${id.slice(-16)}a`, instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" });
     cloud.describeAddress = async () => ({ publicIp: "203.0.113.10", instanceId: stub.state().outputs.instanceId as string });
     await rollback({ stack, cloud, ui: new FakeUi(), clock }, { ...OPTS, target: "1.2.2", healthCheck: false, pollMs: 1, bakeMinutes: 0 });
     return stub.calls().map((c) => c.args.slice(0, 2).join(" "));

@@ -18,6 +18,12 @@ export interface StubState {
   upSleepMs?: number;
   /** Stack commands need PULUMI_CONFIG_PASSPHRASE, as a passphrase-encrypted stack does. */
   needsPassphrase?: boolean;
+  /** Stack tags (`pulumi stack tag …`), kept in the backend. */
+  tags?: Record<string, string>;
+  /** The backend keeps no stack tags (a DIY backend before Pulumi CLI 3.211): `set` succeeds, nothing is kept. */
+  dropsTags?: boolean;
+  /** Make `preview` record the --config-file it was given (its text), to check the stack's own config was left alone. */
+  previewConfigFiles?: string[];
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
@@ -62,6 +68,15 @@ if (a === "config" && args.includes("--json")) {
   for (const [k, v] of Object.entries(state.config)) out[k] = { value: v, secret: false };
   process.stdout.write(JSON.stringify(out)); process.exit(0);
 }
+if (a === "stack" && b === "tag") {
+  // As the Automation API calls them: stack tag set <k> <v> | get <k> | rm <k> | ls --json (each with --stack).
+  const verb = args[2];
+  state.tags = state.tags || {};
+  if (verb === "set") { if (!state.dropsTags) state.tags[args[3]] = args[4]; save(); process.exit(0); }
+  if (verb === "rm") { delete state.tags[args[3]]; save(); process.exit(0); }
+  if (verb === "get") { if (!(args[3] in state.tags)) fail("error: stack tag '" + args[3] + "' not found"); process.stdout.write(state.tags[args[3]] + "\n"); process.exit(0); }
+  if (verb === "ls") { process.stdout.write(JSON.stringify(state.tags)); process.exit(0); }
+}
 if (a === "stack" && b === "output") { process.stdout.write(JSON.stringify(state.outputs)); process.exit(0); }
 if (a === "stack" && b === "history") { process.stdout.write(JSON.stringify(state.history)); process.exit(0); }
 const finishUp = () => {
@@ -93,7 +108,10 @@ if (a === "up") {
     setTimeout(finishUp, state.upSleepMs);
   } else finishUp();
 } else {
-if (a === "preview") { events(opt("--event-log"), "replace"); process.stdout.write("Previewing update (" + stack + ")\n"); process.exit(0); }
+if (a === "preview") {
+  const cf = opt("--config-file");
+  if (cf) { state.previewConfigFiles = (state.previewConfigFiles || []).concat([fs.readFileSync(cf, "utf8")]); save(); }
+  events(opt("--event-log"), "replace"); process.stdout.write("Previewing update (" + stack + ")\n"); process.exit(0); }
 fail("error: stub pulumi does not know: " + args.join(" "));
 }
 `;

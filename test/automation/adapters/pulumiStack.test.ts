@@ -71,7 +71,7 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     const s = await open();
     const clock = new FakeClock();
     const cloud = new FakeCloud(clock);
-    cloud.describeInstance = async (id) => ({ id, state: "running", imageId: "", instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" });
+    cloud.describeInstance = async (id) => ({ id, state: "running", imageId: `ami-${id.slice(-16)}a`, instanceType: "t3.micro", systemStatus: "ok", instanceStatus: "ok" });
     cloud.describeAddress = async () => ({ publicIp: "203.0.113.10", instanceId: stub.state().outputs.instanceId as string });
     const r = await rollback(
       { stack: s, cloud, ui: new FakeUi(), clock },

@@ -165,7 +165,7 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(r.code).to.equal(1);
       expect(r.stderr).to.include(
         "ec2-rollback: myapp-v1.2.2 failed its checks on the standby machine (green): instance i-00000000000000122 failed its system status check (the AWS host is impaired); " +
-          "it never served anyone; the standby machine is back to none; myapp-v1.2.3 still serves at 203.0.113.10\n",
+          "it never served anyone; the standby machine is back to none; the stack pins myapp-v1.2.3, which still serves at 203.0.113.10\n",
       );
       expect(stub.state().config).to.include({ "ec2-rollback:amiVersion": "myapp-v1.2.3", "ec2-rollback:standbyAmiVersion": "" });
       expect(stub.calls().filter((c) => c.args[0] === "up")).to.have.length(2);

@@ -110,7 +110,7 @@ describe("machine change: two machines, one address", function () {
     const w = world("myapp-v1.2.2");
     w.cloud.badApps.add(AMI["1.2.3"]);
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3", verifyTimeoutMs: 120_000 }), "CHANGE_FAILED");
-    expect(e.message).to.match(/^myapp-v1\.2\.3 failed its checks on the standby machine \(green\): http:\/\/198\.51\.100\.\d+:80\/health does not answer after 1\d\ds: HTTP 502; it never served anyone; the standby machine is back to none; myapp-v1\.2\.2 still serves at 203\.0\.113\.10$/);
+    expect(e.message).to.match(/^myapp-v1\.2\.3 failed its checks on the standby machine \(green\): http:\/\/198\.51\.100\.\d+:80\/health does not answer after 1\d\ds: HTTP 502; it never served anyone; the standby machine is back to none; the stack pins myapp-v1\.2\.2, which still serves at 203\.0\.113\.10$/);
     expect(w.cloud.servedByMs(AMI["1.2.3"], T0, w.clock.now())).to.equal(0);
     expect(w.cloud.unansweredMs(T0, w.clock.now())).to.equal(0);
     expect(w.stack.config_).to.include({ "ec2-rollback:amiVersion": "myapp-v1.2.2", "ec2-rollback:standbyAmiVersion": "" });
@@ -148,7 +148,7 @@ describe("machine change: two machines, one address", function () {
     w.alarms.firesAt["myapp-dev-app-health"] = firesAt;
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3" }), "CHANGE_FAILED");
     expect(e.message).to.equal(
-      "myapp-v1.2.3 failed after the flip: alarm myapp-dev-app-health during the bake; flipped back: myapp-v1.2.2 serves again; myapp-v1.2.3 stays on the standby machine (green)",
+      "myapp-v1.2.3 failed after the flip: alarm myapp-dev-app-health during the bake; flipped back: the stack pins myapp-v1.2.2, which serves again; myapp-v1.2.3 stays on the standby machine (green)",
     );
     expect(w.cloud.firstServedBy(AMI["1.2.2"], firesAt)! - firesAt).to.be.at.most(15_000);
     expect(w.stack.config_).to.include({ "ec2-rollback:liveSlot": "blue", "ec2-rollback:amiVersion": "myapp-v1.2.2", "ec2-rollback:standbyAmiVersion": "myapp-v1.2.3" });
@@ -283,7 +283,7 @@ describe("machine change: two machines, one address", function () {
   it("throttled or failed describe calls are 'unknown, ask again', not an unhealthy machine", async () => {
     const w = world();
     const throttled = Object.assign(new Error("Request limit exceeded."), { name: "RequestLimitExceeded" });
-    w.cloud.describeErrors = [throttled, throttled, throttled];
+    w.stack.duringUp = () => (w.cloud.describeErrors = [throttled, throttled, throttled]);
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
     expect(r.status).to.equal("changed");
     expect(w.ui.lines.some((l) => l.includes("unknown (Request limit exceeded.), asking again"))).to.equal(true);
@@ -295,7 +295,7 @@ describe("machine change: two machines, one address", function () {
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
     expect(e.message).to.equal(
       "myapp-v1.2.2 failed its checks on the standby machine (green): creating EC2 Instance: InsufficientInstanceCapacity; it never served anyone; " +
-        "the standby machine is back to none; myapp-v1.2.3 still serves at 203.0.113.10",
+        "the standby machine is back to none; the stack pins myapp-v1.2.3, which still serves at 203.0.113.10",
     );
     expect(w.cloud.unansweredMs(T0, w.clock.now())).to.equal(0);
     expectConsistent(w);
@@ -305,7 +305,7 @@ describe("machine change: two machines, one address", function () {
     const w = world();
     w.stack.upOutcomes = ["ok", "fail"];
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
-    expect(e.message).to.include("failed after the flip: creating EC2 Instance: InsufficientInstanceCapacity; flipped back: myapp-v1.2.3 serves again");
+    expect(e.message).to.include("failed after the flip: creating EC2 Instance: InsufficientInstanceCapacity; flipped back: the stack pins myapp-v1.2.3, which serves again");
     expectConsistent(w);
   });
 
@@ -314,7 +314,9 @@ describe("machine change: two machines, one address", function () {
     w.cloud.badApps.add(AMI["1.2.2"]);
     w.stack.upOutcomes = ["ok", "fail"];
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2", verifyTimeoutMs: 60_000 }), "CHANGE_FAILED");
-    expect(e.message).to.match(/it never served anyone; restoring the standby machine failed too: .*\. myapp-v1\.2\.3 still serves at 203\.0\.113\.10; put the standby back with `pulumi up --stack dev`$/);
+    expect(e.message).to.match(
+      /it never served anyone; restoring the standby machine failed too: .*\. The stack pins myapp-v1\.2\.3, which still serves at 203\.0\.113\.10; the standby is left as the failed attempt put it: finish with `ec2-rollback recover`$/,
+    );
     expect(w.stack.pin).to.equal("myapp-v1.2.3");
   });
 
@@ -366,7 +368,7 @@ describe("machine change: two machines, one address", function () {
       return names.map((name) => ({ name, state: "OK" }));
     };
     const e2 = await failure(rollback(deps(b), { ...OPTS, target: "1.2.2", signal: c2.signal }), "INTERRUPTED");
-    expect(e2.message).to.include("flipped back: myapp-v1.2.3 serves again");
+    expect(e2.message).to.include("flipped back: the stack pins myapp-v1.2.3, which serves again");
     expectConsistent(b);
   });
 
@@ -374,20 +376,20 @@ describe("machine change: two machines, one address", function () {
     const w = world();
     w.cloud.badApps.add(AMI["1.2.2"]);
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2", revert: false, verifyTimeoutMs: 60_000 }), "CHANGE_FAILED");
-    expect(e.message).to.include("not reverted (--no-revert): it stays on the standby machine; myapp-v1.2.3 still serves at 203.0.113.10");
+    expect(e.message).to.include("not reverted (--no-revert): it stays on the standby machine; the stack pins myapp-v1.2.3, which still serves at 203.0.113.10");
     expect(w.stack.config_["ec2-rollback:standbyAmiVersion"]).to.equal("myapp-v1.2.2");
     expect(w.stack.pin).to.equal("myapp-v1.2.3");
   });
 
-  it("--preview shows what putting the target on the standby changes, then puts the config back", async () => {
+  it("--preview previews the target on the standby with that config in place of the stack's, which never changes", async () => {
     const w = world();
+    const before = { ...w.stack.config_ };
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.2", preview: true, yes: false });
     expect(r.status).to.equal("preview");
-    expect(sets(w)).to.deep.equal([
-      "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion=myapp-v1.2.2 standbyState=running",
-      "set liveSlot=blue amiVersion=myapp-v1.2.3 standbyAmiVersion= standbyState=stopped",
-    ]);
-    expect(w.stack.calls).to.include("preview myapp-v1.2.3");
+    expect(sets(w)).to.deep.equal([]);
+    expect(w.stack.config_).to.deep.equal(before);
+    expect(w.stack.previewConfigs[0]).to.include({ "ec2-rollback:standbyAmiVersion": "myapp-v1.2.2", "ec2-rollback:standbyState": "running" });
+    expect(w.stack.tags_).to.deep.equal({});
   });
 
   it("never leaves the pin on a version that does not serve, whatever fails", async () => {

@@ -135,7 +135,7 @@ export class PulumiStack implements StackPort {
         () =>
           this.stack.up({
             message: o.message,
-            signal: this.forwardInterrupt ? o.signal : undefined,
+            signal: this.interruptFor(o.signal),
             onOutput: (text) => o.onProgress({ kind: "output", text }),
             onEvent: (e) => {
               const p = progressOf(e);
@@ -150,6 +150,23 @@ export class PulumiStack implements StackPort {
       if (o.signal?.aborted && !(e instanceof StackLockedError)) throw new InterruptedError();
       throw e;
     }
+  }
+
+  /**
+   * The abort to pass on to `pulumi` (as SIGINT, its graceful cancel). A terminal's Ctrl-C already
+   * reached it (same process group), so that one is not passed twice; SIGTERM or SIGHUP sent to this
+   * process alone, or any abort without a terminal, is.
+   */
+  private interruptFor(signal?: AbortSignal): AbortSignal | undefined {
+    if (!signal) return undefined;
+    if (this.forwardInterrupt) return signal;
+    const forward = new AbortController();
+    const onAbort = () => {
+      if (signal.reason !== "SIGINT") forward.abort(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    return forward.signal;
   }
 
   async preview(o: { message: string; onProgress: (p: UpProgress) => void; config?: Record<string, string> }): Promise<PreviewResult> {

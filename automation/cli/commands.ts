@@ -24,16 +24,19 @@ export interface CommandSpec<R = unknown> {
   options?: Option[];
   run(inv: Invocation): Promise<R>;
   format(result: R): string;
+  /** A result that is not a success without being an error (status: inconsistent → 3), with its one line. */
+  verdict?(result: R): { exitCode: number; line: string } | undefined;
 }
 
 const define = <R>(spec: CommandSpec<R>): CommandSpec => spec as CommandSpec;
 
-/** What every command works with: the stack and cloud of its context, a UI, the clock. */
+/** What every command works with: the stack and cloud of its context, a UI, the clock, who runs it. */
 async function commandDeps(g: GlobalOptions) {
   const { openContext } = await import("./context");
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
-  return { ...(await openContext(g)), ui: createUi(g), clock: systemClock };
+  const os = await import("os");
+  return { ...(await openContext(g)), ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
 
 /** …plus S3 and CodeDeploy, for the app-layer commands. */
@@ -79,12 +82,34 @@ const fileExists = () =>
 export const COMMANDS: CommandSpec[] = [
   define({
     name: "status",
-    summary: "the stack's pinned version, instance, address and last update (reads only)",
+    summary: "both machines, what the address serves, and whether config, outputs and that agree (exit 3 when not, or while an operation is recorded); reads only",
     async run({ g }) {
       const { status } = await import("../core/status");
       return status(await commandDeps(g));
     },
     format: format.formatStatus,
+    verdict: (r: import("../core/status").StatusReport) =>
+      r.consistent
+        ? undefined
+        : { exitCode: 3, line: `stack "${r.stack}" is not consistent: ${r.problems.join("; ")}; finish it with \`ec2-rollback recover\`` },
+  }),
+
+  define({
+    name: "recover",
+    summary:
+      "finish an interrupted change: keep the target if it serves and passes its checks through the address, else go back to the last good version; " +
+      "then config, outputs and the address agree and the record is removed",
+    options: [
+      new Option("--no-health-check", "check EC2 only, not the app over HTTP"),
+      new Option("--verify-timeout <minutes>", "how long the machine may take to pass its checks").default("15"),
+    ],
+    async run({ g, opts, signal }) {
+      const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
+      const { recover } = await import("../core/recover");
+      const { fetchProbe } = await import("../adapters/system");
+      return recover({ ...(await commandDeps(g)), http: fetchProbe }, { yes: g.yes, healthCheck: opts.healthCheck as boolean, verifyTimeoutMs, pollMs: 2000, signal });
+    },
+    format: format.formatRecover,
   }),
 
   define({

@@ -4,6 +4,7 @@ import type { BackupResult } from "../core/backup";
 import { formatBytes } from "../core/bytes";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { PruneResult } from "../core/prune";
+import type { RecoverResult } from "../core/recover";
 import type { RollbackResult } from "../core/rollback";
 import type { MachineReport, StatusReport } from "../core/status";
 import type { RollbackPoint } from "../core/versions";
@@ -30,6 +31,8 @@ export function formatStatus(s: StatusReport): string {
     `standby      ${machineLine(s.standby)}`,
     `address      ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the live machine)" : ""}`,
     `last update  ${s.lastUpdate ? `${s.lastUpdate.kind} ${s.lastUpdate.result} ${s.lastUpdate.startTime}${s.lastUpdate.message ? ` — ${s.lastUpdate.message}` : ""}` : "-"}`,
+    `consistent   ${s.consistent ? "yes: config, outputs and the address agree; no operation recorded" : "NO"}`,
+    ...s.problems.map((p) => `  - ${p}`),
   ].join("\n");
 }
 
@@ -77,6 +80,14 @@ export function formatRollback(r: RollbackResult): string {
     `bake         ${r.bake ? (r.bake.result === "passed" ? `passed, ${r.bake.minutes} min without an alarm` : "skipped") : "-"}`,
     `previous     ${r.previous ? `${r.previous.pin} on ${r.previous.slot} (${r.previous.instanceId ?? "?"}): ${kept}` : "-"}`,
     `total        ${seconds(r.totalMs)}`,
+  ].join("\n");
+}
+
+export function formatRecover(r: RecoverResult): string {
+  if (r.status === "nothing-to-recover") return `nothing to recover: ${r.serves} serves and config, outputs and the address agree`;
+  return [
+    `recovered: ${r.serves} serves from ${r.liveSlot} (${r.kept ? "the target, kept: it passed its checks" : "back to the last good version"})`,
+    ...r.problems.map((p) => `  was: ${p}`),
   ].join("\n");
 }
 

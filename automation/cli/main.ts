@@ -31,6 +31,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
+  let exitCode = 0;
   for (const spec of COMMANDS) {
     const cmd = program.command(spec.name).description(spec.summary).aliases(spec.aliases ?? []);
     for (const [name, description] of spec.arguments ?? []) cmd.argument(name, description);
@@ -40,39 +41,49 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       const g = command.optsWithGlobals() as GlobalOptions;
       json = g.json;
       const args = params.slice(0, spec.arguments?.length ?? 0) as (string | undefined)[];
-      await dispatch(spec, g, args, command.opts(), io);
+      exitCode = await dispatch(spec, g, args, command.opts(), io);
     });
   }
 
   try {
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    return exitCode;
   } catch (e) {
     return report(e, json, io);
   }
 }
 
-async function dispatch(spec: CommandSpec, g: GlobalOptions, args: (string | undefined)[], opts: Record<string, unknown>, io: Io): Promise<void> {
+async function dispatch(spec: CommandSpec, g: GlobalOptions, args: (string | undefined)[], opts: Record<string, unknown>, io: Io): Promise<number> {
   const result = await withInterrupt(io, (signal) => spec.run({ g, args, opts, signal }));
   io.stdout(g.json ? `${JSON.stringify(result, null, 2)}\n` : `${spec.format(result)}\n`);
+  const verdict = spec.verdict?.(result);
+  if (verdict) io.stderr(`ec2-rollback: ${verdict.line}\n`);
+  return verdict?.exitCode ?? 0;
 }
 
-/** First Ctrl-C aborts the operation (which then reverts or stops waiting); a second one quits at once. */
+/** The signals that end a command the same safe way: Ctrl-C, a `kill`, a closed terminal. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * The first signal aborts the operation, which then puts things back (restores the standby or flips
+ * back) or stops waiting; the abort's reason is the signal's name. A second one quits at once, leaving
+ * the operation's record for `ec2-rollback recover`.
+ */
 async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSigint = () => {
+  const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      io.stderr("ec2-rollback: interrupted twice: quitting now; check the stack with `ec2-rollback status`\n");
+      io.stderr(`ec2-rollback: ${name} again: quitting now; an unfinished change stays recorded: see \`ec2-rollback status\`, finish with \`ec2-rollback recover\`\n`);
       io.exit(130);
     }
-    io.stderr("\nec2-rollback: interrupting: the update is cancelled, then the previous state is put back (Ctrl-C again to quit now)\n");
-    controller.abort();
+    io.stderr(`\nec2-rollback: ${name}: stopping; what was changed is put back (${name === "SIGINT" ? "Ctrl-C" : name} again to quit now)\n`);
+    controller.abort(name);
   };
-  process.on("SIGINT", onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     return await f(controller.signal);
   } finally {
-    process.off("SIGINT", onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
 

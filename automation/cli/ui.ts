@@ -1,6 +1,7 @@
 // Progress on stderr: a spinner on a terminal, plain timestamped lines otherwise (CI logs).
 // Results go to stdout, so `--json` output stays clean.
 import * as readline from "readline";
+import { InterruptedError } from "../core/errors";
 import type { Ui } from "../core/ports";
 
 export function createUi(o: { json: boolean; stderr?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream }): Ui {
@@ -11,10 +12,22 @@ export function createUi(o: { json: boolean; stderr?: NodeJS.WriteStream; stdin?
   return plainUi(stderr, interactive);
 }
 
+/** A yes/no question; Ctrl-C at it is an interruption (exit 130), end of input a no. */
 function ask(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: stdin, output: stderr });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    rl.on("SIGINT", () => {
+      answered = true;
+      rl.close();
+      stderr.write("\n");
+      reject(new InterruptedError("interrupted at the question (Ctrl-C); nothing changed"));
+    });
+    rl.on("close", () => {
+      if (!answered) resolve(false);
+    });
     rl.question(`${question} [y/N] `, (answer) => {
+      answered = true;
       rl.close();
       resolve(/^y(es)?$/i.test(answer.trim()));
     });

@@ -7,9 +7,10 @@ import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
 import { formatBytes } from "./bytes";
 import { buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
+import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
 import { poll } from "./poll";
-import { Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 
 export interface AppDeps {
@@ -19,6 +20,7 @@ export interface AppDeps {
   deploy: DeployPort;
   ui: Ui;
   clock: Clock;
+  operator?: Operator;
 }
 
 /** `--file-exists`: what CodeDeploy does with a file at the destination that no earlier deployment put there. */
@@ -100,22 +102,24 @@ export async function deployFolder(
   const bundle = await buildBundle(dir, listing, appspec);
   ui.succeed(`bundled ${bundle.fileCount} files, ${formatBytes(bundle.zip.length)}, sha256 ${bundle.sha256Hex.slice(0, 12)}…`);
 
+  await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Deploy ${t.appName} ${version} (${bundle.fileCount} files) to ${t.group}?`, "deploy");
+  return withRecord(deps, { op: "deploy", from: "app", to: version }, async () => {
+    // 4. Upload (never over an existing key) and register.
+    const who = (await cloud.identity()).arn;
+    const when = new Date(deps.clock.now()).toISOString();
+    const uploaded = await store.putNew(t.bucket, key, bundle.zip, { sha256Base64: bundle.sha256Base64, metadata: { version, sha256: bundle.sha256Hex, "uploaded-by": who } });
+    if (!uploaded) throw new Ec2RollbackError("VERSION_EXISTS", `${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
+    ui.succeed(`uploaded s3://${t.bucket}/${key}`);
+    const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
+    const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
+    await deploy.registerRevision(t.app, location, description);
 
-  // 4. Upload (never over an existing key) and register.
-  const who = (await cloud.identity()).arn;
-  const when = new Date(deps.clock.now()).toISOString();
-  const uploaded = await store.putNew(t.bucket, key, bundle.zip, { sha256Base64: bundle.sha256Base64, metadata: { version, sha256: bundle.sha256Hex, "uploaded-by": who } });
-  if (!uploaded) throw new Ec2RollbackError("VERSION_EXISTS", `${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
-  ui.succeed(`uploaded s3://${t.bucket}/${key}`);
-  const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
-  const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
-  await deploy.registerRevision(t.app, location, description);
-
-  // 5. Deploy and follow it.
-  const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}` });
-  const outcome = await follow(deps, t, id, version, o);
-  return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.zip.length, fileCount: bundle.fileCount, generatedAppspec: generated };
+    // 5. Deploy and follow it.
+    const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}` });
+    const outcome = await follow(deps, t, id, version, o);
+    return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.zip.length, fileCount: bundle.fileCount, generatedAppspec: generated };
+  });
 }
 
 export interface RevisionInfo {
@@ -182,16 +186,19 @@ export async function appRollback(deps: AppDeps, o: { version?: string; yes: boo
     ui.succeed(`${version} is already live; nothing to do`);
     return { deploymentId: "", version, key, status: "no-op", live: version, from: liveVersion };
   }
+  await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Redeploy ${t.appName} ${version} (live now: ${liveVersion ?? "unknown"}) to ${t.group}?`, "redeploy");
-  const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
-  const id = await deploy.createDeployment({
-    app: t.app,
-    group: t.group,
-    location,
-    fileExistsBehavior: o.fileExists,
-    description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.cloud.identity()).arn}`,
+  return withRecord(deps, { op: "app-rollback", from: liveVersion ?? "?", to: version }, async () => {
+    const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
+    const id = await deploy.createDeployment({
+      app: t.app,
+      group: t.group,
+      location,
+      fileExistsBehavior: o.fileExists,
+      description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.cloud.identity()).arn}`,
   });
   return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
+  });
 }
 
 /** Waits for a deployment with progress; on failure explains the hook and follows CodeDeploy's automatic rollback. */

@@ -2,9 +2,10 @@
 import { amiName, DATA_DEVICE, TAG } from "../../contract/naming";
 import { isSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
+import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
 import { poll, seconds } from "./poll";
-import { Clock, CloudPort, StackPort, Ui } from "./ports";
+import { Clock, CloudPort, Operator, StackPort, Ui } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 
 export interface CheckpointOptions {
@@ -27,7 +28,7 @@ export interface CheckpointResult {
 }
 
 export async function checkpoint(
-  deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock },
+  deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator },
   o: CheckpointOptions,
 ): Promise<CheckpointResult> {
   const { stack, cloud, ui, clock } = deps;
@@ -45,6 +46,8 @@ export async function checkpoint(
   }
   const { instanceId } = requireOutputs(stack.name, outputs, ["instanceId"]);
 
+  // A reboot takes the serving machine down for a minute: never during another change.
+  if (o.reboot) await refuseIfRecorded(stack);
   await confirmOrRefuse(
     ui,
     o.yes,
@@ -52,7 +55,7 @@ export async function checkpoint(
     "make a checkpoint",
   );
 
-  const amiId = await cloud.createImage({
+  const create = () => cloud.createImage({
     instanceId,
     name,
     description: `${appName} ${version} from ${instanceId} (stack ${stack.name})`,
@@ -67,6 +70,8 @@ export async function checkpoint(
       [TAG.createdAt]: new Date(clock.now()).toISOString(),
     },
   });
+  // The record covers the reboot (CreateImage stops and starts the machine before it answers).
+  const amiId = o.reboot ? await withRecord(deps, { op: "checkpoint", from: instanceId, to: name }, create) : await create();
   ui.step(`creating ${name} (${amiId}) from ${instanceId}`);
   const what = `AMI ${name} (${amiId})`;
   await poll({ clock, ui, what, timeoutMs: o.timeoutMs, intervalMs: o.pollMs, signal: o.signal, goesOnAt: "`ec2-rollback versions`" }, async () => {

@@ -68,6 +68,23 @@ export async function refuseIfRecorded(stack: StackPort): Promise<void> {
   if (r) throw inProgress(stack.name, r);
 }
 
+/**
+ * Runs `f` under a record, for changes that leave no machine half-changed (prune, checkpoint, deploy):
+ * one at a time with machine changes, and the record goes whatever happens.
+ */
+export async function withRecord<T>(
+  deps: { stack: StackPort; ui: Ui; clock: Clock; operator?: Operator },
+  o: { op: string; from: string; to: string },
+  f: () => Promise<T>,
+): Promise<T> {
+  const op = await Operation.begin(deps, { ...o, phase: o.op });
+  try {
+    return await f();
+  } finally {
+    await op.end().catch((e) => deps.ui.warn(`could not remove the ${o.op} record: ${messageOf(e)}; \`ec2-rollback recover\` removes it`));
+  }
+}
+
 /** A running operation, holding the stack's record. */
 export class Operation {
   private constructor(

@@ -2,9 +2,10 @@
 // never the one pinned before it, never a recovery point (AWS Backup owns those and expires them itself).
 import { amiNamePrefix, TAG, versionOfAmiName } from "../../contract/naming";
 import { confirmOrRefuse } from "./confirm";
+import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
 import { previousPin } from "./history";
-import { Clock, CloudPort, MachineImage, StackPort, Ui } from "./ports";
+import { Clock, CloudPort, MachineImage, Operator, StackPort, Ui } from "./ports";
 import { readStack } from "./stackState";
 
 export interface PruneOptions {
@@ -27,7 +28,7 @@ export interface PruneResult {
 
 const DAY = 86_400_000;
 
-export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock }, o: PruneOptions): Promise<PruneResult> {
+export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator }, o: PruneOptions): Promise<PruneResult> {
   const { stack, cloud, ui, clock } = deps;
   if (o.keep === undefined && o.olderThanDays === undefined) {
     throw new Ec2RollbackError("USAGE", "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>");
@@ -73,11 +74,14 @@ export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; 
   }
   for (const r of removed) ui.step(`to remove: ${r.name} ${r.amiId} (${r.createdAt.slice(0, 10)}, ${r.sizeGiB} GiB in ${r.snapshots.length} snapshot(s))`);
   if (o.dryRun) return result;
+  await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Deregister ${removed.length} AMI(s) and delete their snapshots (up to ${freedGiB} GiB)? This cannot be undone.`, "delete AMIs");
-  for (const r of removed) {
-    await cloud.deregisterImage(r.amiId);
-    for (const snap of r.snapshots) await cloud.deleteSnapshot(snap);
-    ui.succeed(`removed ${r.name} (${r.amiId})`);
-  }
+  await withRecord(deps, { op: "prune", from: `${removed.length} checkpoints`, to: "removed" }, async () => {
+    for (const r of removed) {
+      await cloud.deregisterImage(r.amiId);
+      for (const snap of r.snapshots) await cloud.deleteSnapshot(snap);
+      ui.succeed(`removed ${r.name} (${r.amiId})`);
+    }
+  });
   return result;
 }

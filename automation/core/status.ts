@@ -1,5 +1,7 @@
 // Where the stack stands now: both machines, what each runs, which one the address is on. Reads only.
 import { otherSlot, Slot } from "../../contract/naming";
+import { checkConsistency } from "./consistency";
+import { OperationRecord } from "./operation";
 import { CloudPort, InstanceHealth, StackPort } from "./ports";
 import { readStack } from "./stackState";
 
@@ -26,6 +28,12 @@ export interface StatusReport {
   /** Whether the Elastic IP is on the live machine. */
   addressOnInstance?: boolean;
   lastUpdate?: { kind: string; result: string; startTime: string; endTime?: string; message?: string };
+  /** Config, outputs and what the address serves agree, and no operation is recorded. */
+  consistent: boolean;
+  /** What disagrees, one line each. */
+  problems: string[];
+  /** The unfinished operation's record, or null. */
+  operation: OperationRecord | null;
 }
 
 function instanceReport(i: InstanceHealth | undefined): MachineReport["instance"] {
@@ -43,12 +51,14 @@ function instanceReport(i: InstanceHealth | undefined): MachineReport["instance"
 
 export async function status(deps: { stack: StackPort; cloud: CloudPort }): Promise<StatusReport> {
   const { stack, cloud } = deps;
-  const [{ settings, region, outputs }, history] = await Promise.all([readStack(stack), stack.history()]);
-  const [live, standby, address] = await Promise.all([
-    outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
-    outputs.standbyInstanceId ? cloud.describeInstance(outputs.standbyInstanceId) : undefined,
+  const [state, history] = await Promise.all([readStack(stack), stack.history()]);
+  const { settings, region, outputs } = state;
+  const health = await checkConsistency(deps, state);
+  const [live, address] = await Promise.all([
+    health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
     outputs.elasticIpAllocationId ? cloud.describeAddress(outputs.elasticIpAllocationId) : undefined,
   ]);
+  const standby = health.standby;
   const report: StatusReport = {
     stack: stack.name,
     region,
@@ -60,6 +70,9 @@ export async function status(deps: { stack: StackPort; cloud: CloudPort }): Prom
       ? { slot: otherSlot(settings.liveSlot), role: "standby", version: settings.standbyAmiVersion, amiId: outputs.standbyAmiId || undefined, instance: instanceReport(standby) }
       : null,
     publicIp: address?.publicIp ?? outputs.publicIp,
+    consistent: health.consistent,
+    problems: health.problems,
+    operation: health.operation,
   };
   if (address) report.addressOnInstance = !!live && address.instanceId === live.id;
   const last = history[0];

@@ -100,9 +100,19 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     stub.setState({ ...stubState(), upSleepMs: 1500 });
     const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: false });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    setTimeout(() => controller.abort("SIGINT"), 300);
     await s.up({ message: "m", onProgress: () => undefined, signal: controller.signal });
     expect(stub.calls().map((c) => c.args[0])).to.not.include("SIGINT");
+  });
+
+  it("on a terminal, passes SIGTERM/SIGHUP on to pulumi (they were sent to ec2-rollback alone), which cancels", async () => {
+    stub.setState({ ...stubState(), upSleepMs: 5000 });
+    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: false });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort("SIGTERM"), 700);
+    const e = await failure(s.up({ message: "m", onProgress: () => undefined, signal: controller.signal }));
+    expect(e).to.be.instanceOf(InterruptedError);
+    expect(stub.calls().map((c) => c.args[0])).to.include("SIGINT");
   });
 
   it("sets nothing when validation fails", async () => {

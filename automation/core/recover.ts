@@ -1,0 +1,144 @@
+// `ec2-rollback recover` (shared/design.md "A change is a transaction"): finishes what an interrupted
+// change left. Nothing recorded and consistent: nothing to do. Otherwise it keeps the target if the
+// machine on the address runs it and passes its checks there, else returns to the last good version;
+// it writes that into the config with one `up`, checks it through the address, and removes the record.
+import { configKey, StandbyState } from "../../contract/config";
+import { otherSlot, Slot } from "../../contract/naming";
+import { confirmOrRefuse } from "./confirm";
+import { amiOfPin, checkConsistency } from "./consistency";
+import { Ec2RollbackError, messageOf } from "./errors";
+import { Operation, OperationRecord } from "./operation";
+import { seconds } from "./poll";
+import { Clock, CloudPort, HttpProbe, InstanceHealth, Operator, StackPort, Ui } from "./ports";
+import { progressReporter } from "./rollback";
+import { readStack, requireOutputs } from "./stackState";
+import { waitForAddress, waitForApp } from "./verify";
+
+export interface RecoverDeps {
+  stack: StackPort;
+  cloud: CloudPort;
+  ui: Ui;
+  clock: Clock;
+  http?: HttpProbe;
+  operator?: Operator;
+}
+
+export interface RecoverOptions {
+  yes: boolean;
+  healthCheck: boolean;
+  verifyTimeoutMs: number;
+  pollMs: number;
+  signal?: AbortSignal;
+}
+
+export interface RecoverResult {
+  status: "nothing-to-recover" | "recovered";
+  /** What disagreed before. */
+  problems: string[];
+  /** The record it finished, or null. */
+  operation: OperationRecord | null;
+  /** The version that serves now, where, and whether it was the target kept (or the last good version returned to). */
+  serves?: string;
+  liveSlot?: Slot;
+  kept?: boolean;
+  totalMs: number;
+}
+
+const MACHINE_OPS = new Set(["rollback", "release", "recover"]);
+
+export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<RecoverResult> {
+  const { stack, cloud, ui, clock } = deps;
+  const t0 = clock.now();
+  const state = await readStack(stack);
+  const { settings, outputs } = state;
+  const health = await checkConsistency(deps, state);
+  const record = health.operation;
+  if (!record && health.consistent) {
+    ui.succeed(`nothing to recover: ${stack.name} is consistent (${settings.amiVersion} serves)`);
+    return { status: "nothing-to-recover", problems: [], operation: null, serves: settings.amiVersion, liveSlot: settings.liveSlot, totalMs: clock.now() - t0 };
+  }
+
+  // A record on a consistent stack (its process died after the change, or it changed no machine): it just goes.
+  if (health.consistent) {
+    await confirmOrRefuse(ui, o.yes, `Remove the unfinished ${record!.op} record of ${stack.name}? The stack is consistent: ${settings.amiVersion} serves.`, "recover");
+    const op = await Operation.begin(deps, { op: "recover", from: record!.from, to: settings.amiVersion, phase: "remove", takeOver: record! });
+    await op.end();
+    ui.succeed(`record removed; ${settings.amiVersion} serves`);
+    return { status: "recovered", problems: health.problems, operation: record, serves: settings.amiVersion, liveSlot: settings.liveSlot, kept: true, totalMs: clock.now() - t0 };
+  }
+
+  // What runs where now, by slot (slots as the last update left them).
+  const outSlot = ((outputs.liveSlot as Slot | undefined) ?? settings.liveSlot) as Slot;
+  const [liveNow, standbyNow] = await Promise.all([
+    outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
+    outputs.standbyInstanceId ? cloud.describeInstance(outputs.standbyInstanceId) : undefined,
+  ]);
+  const machines: Record<Slot, InstanceHealth | undefined> = { [outSlot]: liveNow, [otherSlot(outSlot)]: standbyNow } as Record<Slot, InstanceHealth | undefined>;
+  const machineOp = !!record && MACHINE_OPS.has(record.op);
+  const servingAmi = health.serving?.imageId;
+  const candidates = [machineOp ? record!.to : undefined, machineOp ? record!.from : undefined, settings.amiVersion, settings.standbyAmiVersion, outputs.amiVersion, outputs.standbyAmiVersion];
+  const pins = [...new Set(candidates.filter((p): p is string => !!p))];
+  const amis = new Map<string, string | undefined>(await Promise.all(pins.map(async (p) => [p, await amiOfPin(cloud, p)] as [string, string | undefined])));
+  const pinOfAmi = (ami?: string) => pins.find((p) => ami && amis.get(p) === ami);
+
+  const target = machineOp ? record!.to : settings.amiVersion;
+  const lastGood = (machineOp ? record!.from : undefined) ?? pinOfAmi(servingAmi) ?? outputs.amiVersion ?? settings.amiVersion;
+  const servesTarget = !!health.serving && amis.get(target) === health.serving.imageId && health.serving.state === "running" && health.serving.systemStatus !== "impaired";
+  let kept = false;
+  if (servesTarget) {
+    kept = true;
+    if (o.healthCheck && deps.http && outputs.healthCheckUrl) {
+      kept = await waitForApp({ ...deps, http: deps.http }, outputs.healthCheckUrl, { timeoutMs: Math.min(o.verifyTimeoutMs, 60_000), pollMs: o.pollMs, signal: o.signal }).then(
+        () => true,
+        (e) => {
+          ui.warn(`${target} is on the address but does not pass its checks there: ${messageOf(e)}`);
+          return false;
+        },
+      );
+    }
+  }
+  const final = kept ? target : lastGood;
+  const finalAmi = amis.get(final);
+  const finalSlot: Slot =
+    (Object.entries(machines).find(([, m]) => m && m.id === health.serving?.id && m.imageId === finalAmi)?.[0] as Slot | undefined) ??
+    (Object.entries(machines).find(([, m]) => m && m.imageId === finalAmi && m.state !== "terminated")?.[0] as Slot | undefined) ??
+    outSlot;
+  const other = machines[otherSlot(finalSlot)];
+  const otherPin = other && other.state !== "terminated" ? (pinOfAmi(other.imageId) ?? "") : "";
+  const otherState: StandbyState = other?.state === "running" || other?.state === "pending" ? "running" : "stopped";
+
+  await confirmOrRefuse(
+    ui,
+    o.yes,
+    `Recover ${stack.name}? ${health.problems.join("; ")}. ` +
+      (kept ? `${target} serves and passes its checks: it is kept` : `${target} does not serve and pass its checks: going back to ${lastGood}`) +
+      ` on ${finalSlot}${otherPin ? `, with ${otherPin} on the standby (${otherState})` : ""}, written into the config with one update.`,
+    "recover",
+  );
+  const op = await Operation.begin(deps, { op: "recover", from: machineOp ? record!.from : lastGood, to: final, phase: "recover", takeOver: record ?? undefined });
+  try {
+    await stack.setConfig({
+      [configKey("liveSlot")]: finalSlot,
+      [configKey("amiVersion")]: final,
+      [configKey("standbyAmiVersion")]: otherPin,
+      [configKey("standbyState")]: otherState,
+    });
+    const message = `recover: ${final} serves from ${finalSlot}`;
+    ui.step(message);
+    const after = await stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal: o.signal });
+    const o2 = requireOutputs(stack.name, after, ["instanceId", "elasticIpAllocationId"]);
+    const check = { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal };
+    await waitForAddress(deps, o2.elasticIpAllocationId, o2.instanceId, check);
+    if (o.healthCheck && deps.http && after.healthCheckUrl) await waitForApp({ ...deps, http: deps.http }, after.healthCheckUrl, check);
+  } catch (e) {
+    await op.phase("recover-failed", ui);
+    throw new Ec2RollbackError(
+      "CHANGE_FAILED",
+      `recover could not make ${final} serve: ${messageOf(e)}; the stack pins ${final} and the record stays: see \`ec2-rollback status\`, then run \`ec2-rollback recover\` again`,
+      { cause: e },
+    );
+  }
+  await op.end();
+  ui.succeed(`recovered: ${final} serves from ${finalSlot} (${seconds(clock.now() - t0)})`);
+  return { status: "recovered", problems: health.problems, operation: record, serves: final, liveSlot: finalSlot, kept, totalMs: clock.now() - t0 };
+}

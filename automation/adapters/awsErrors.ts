@@ -1,4 +1,23 @@
+// What every AWS call goes through: one client configuration, a hard bound per call, and the errors a
+// person can act on (credentials, permissions, time) turned into one line with the fix.
 import { Ec2RollbackError } from "../core/errors";
+
+/** No AWS call takes longer than this, retries included (design.md, "Bounded waits"). */
+export const AWS_CALL_DEADLINE_MS = 30_000;
+
+/**
+ * Client settings for every SDK v3 client: the region, the standard credential and endpoint chain
+ * (nothing else set here), adaptive retries (throttling backs off and is retried), and per-request
+ * timeouts that end a request instead of only warning (`throwOnRequestTimeout`).
+ */
+export function clientConfig(region: string) {
+  return {
+    region,
+    maxAttempts: 3,
+    retryMode: "adaptive",
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 9_000, throwOnRequestTimeout: true },
+  };
+}
 
 /** Credential and permission problems from any AWS SDK v3 client, as one line with the fix; the SDK error is the cause. */
 export function explainAwsError(e: unknown): unknown {
@@ -24,11 +43,23 @@ export function explainAwsError(e: unknown): unknown {
   return e;
 }
 
-/** Runs an AWS call, translating credential errors. */
-export async function aws<T>(f: () => Promise<T>): Promise<T> {
+/**
+ * Runs an AWS call within `deadlineMs` (whatever its retries do), translating credential errors. A call
+ * that does not answer in time is AWS_TIMEOUT: "unknown, ask again" to a wait, a failure to a command.
+ */
+export async function aws<T>(f: () => Promise<T>, deadlineMs = AWS_CALL_DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Ec2RollbackError("AWS_TIMEOUT", `AWS did not answer within ${Math.round(deadlineMs / 1000)} s (a change it was asked for may still happen); try again`)),
+      deadlineMs,
+    );
+  });
   try {
-    return await f();
+    return await Promise.race([f(), deadline]);
   } catch (e) {
     throw explainAwsError(e);
+  } finally {
+    clearTimeout(timer);
   }
 }

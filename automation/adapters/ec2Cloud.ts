@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { AddressInfo, CloudPort, Identity, InstanceHealth, MachineImage } from "../core/ports";
-import { aws } from "./awsErrors";
+import { aws, AWS_CALL_DEADLINE_MS, clientConfig } from "./awsErrors";
 
 function tagsOf(tags?: { Key?: string; Value?: string }[]): Record<string, string> {
   return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ""]));
@@ -44,14 +44,20 @@ export class Ec2Cloud implements CloudPort {
   constructor(
     private readonly ec2: EC2Client,
     private readonly sts: STSClient,
+    /** The bound on each call (AWS_CALL_DEADLINE_MS; tests shorten it). */
+    private readonly deadlineMs = AWS_CALL_DEADLINE_MS,
   ) {}
 
+  private call<T>(f: () => Promise<T>): Promise<T> {
+    return aws(f, this.deadlineMs);
+  }
+
   static forRegion(region: string): Ec2Cloud {
-    return new Ec2Cloud(new EC2Client({ region }), new STSClient({ region }));
+    return new Ec2Cloud(new EC2Client(clientConfig(region)), new STSClient(clientConfig(region)));
   }
 
   identity(): Promise<Identity> {
-    this.identityPromise ??= aws(async () => {
+    this.identityPromise ??= this.call(async () => {
       const r = await this.sts.send(new GetCallerIdentityCommand({}));
       return { account: r.Account!, arn: r.Arn! };
     });
@@ -59,7 +65,7 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async listOwnImages(prefix: string): Promise<MachineImage[]> {
-    return aws(async () => {
+    return this.call(async () => {
       const out: MachineImage[] = [];
       const pages = paginateDescribeImages({ client: this.ec2 }, { Owners: ["self"], Filters: [{ Name: "name", Values: [`${prefix}*`] }] });
       for await (const page of pages) for (const i of page.Images ?? []) out.push(toMachineImage(i));
@@ -68,7 +74,7 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async findOwnImageByName(name: string): Promise<MachineImage | undefined> {
-    return aws(async () => {
+    return this.call(async () => {
       const r = await this.ec2.send(new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: [name] }] }));
       const images = (r.Images ?? []).map(toMachineImage).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
       return images[0];
@@ -76,7 +82,7 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async describeImage(id: string): Promise<MachineImage | undefined> {
-    return aws(async () => {
+    return this.call(async () => {
       try {
         const r = await this.ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
         return r.Images?.[0] ? toMachineImage(r.Images[0]) : undefined;
@@ -88,14 +94,14 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async instanceTypeArchitectures(instanceType: string): Promise<string[]> {
-    return aws(async () => {
+    return this.call(async () => {
       const r = await this.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }));
       return (r.InstanceTypes?.[0]?.ProcessorInfo?.SupportedArchitectures ?? []).map(String);
     });
   }
 
   async describeInstance(id: string): Promise<InstanceHealth | undefined> {
-    return aws(async () => {
+    return this.call(async () => {
       let instance;
       try {
         const r = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
@@ -121,7 +127,7 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async describeAddress(allocationId: string): Promise<AddressInfo | undefined> {
-    return aws(async () => {
+    return this.call(async () => {
       const r = await this.ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }));
       const a = r.Addresses?.[0];
       return a ? { publicIp: a.PublicIp!, instanceId: a.InstanceId } : undefined;
@@ -129,7 +135,7 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async createImage(o: { instanceId: string; name: string; description: string; reboot: boolean; tags: Record<string, string>; omitDevices?: string[] }): Promise<string> {
-    return aws(async () => {
+    return this.call(async () => {
       const Tags = Object.entries(o.tags).map(([Key, Value]) => ({ Key, Value }));
       const r = await this.ec2.send(
         new CreateImageCommand({
@@ -150,10 +156,10 @@ export class Ec2Cloud implements CloudPort {
   }
 
   async deregisterImage(id: string): Promise<void> {
-    await aws(() => this.ec2.send(new DeregisterImageCommand({ ImageId: id })));
+    await this.call(() => this.ec2.send(new DeregisterImageCommand({ ImageId: id })));
   }
 
   async deleteSnapshot(id: string): Promise<void> {
-    await aws(() => this.ec2.send(new DeleteSnapshotCommand({ SnapshotId: id })));
+    await this.call(() => this.ec2.send(new DeleteSnapshotCommand({ SnapshotId: id })));
   }
 }

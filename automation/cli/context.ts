@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
+import { clientConfig } from "../adapters/awsErrors";
 import { Ec2RollbackError } from "../core/errors";
 import { AlarmPort, BackupPort, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
@@ -55,8 +56,8 @@ export async function openAppServices(ctx: CommandContext): Promise<{ store: Rev
   const { S3Revisions } = await import("../adapters/s3Revisions");
   const { CodeDeployService } = await import("../adapters/codeDeploy");
   return {
-    store: new S3Revisions(new S3Client({ region: ctx.region })),
-    deploy: new CodeDeployService(new CodeDeployClient({ region: ctx.region })),
+    store: new S3Revisions(new S3Client(clientConfig(ctx.region))),
+    deploy: new CodeDeployService(new CodeDeployClient(clientConfig(ctx.region))),
   };
 }
 
@@ -64,12 +65,12 @@ export async function openAppServices(ctx: CommandContext): Promise<{ store: Rev
 export async function openAlarms(ctx: CommandContext): Promise<AlarmPort> {
   const { CloudWatchClient } = await import("@aws-sdk/client-cloudwatch");
   const { CloudWatchAlarms } = await import("../adapters/cloudWatchAlarms");
-  return new CloudWatchAlarms(new CloudWatchClient({ region: ctx.region }));
+  return new CloudWatchAlarms(new CloudWatchClient(clientConfig(ctx.region)));
 }
 
 /** The AWS Backup adapter, in the stack's region. */
 export async function openBackup(ctx: CommandContext): Promise<BackupPort> {
   const { BackupClient } = await import("@aws-sdk/client-backup");
   const { AwsBackup } = await import("../adapters/awsBackup");
-  return new AwsBackup(new BackupClient({ region: ctx.region }));
+  return new AwsBackup(new BackupClient(clientConfig(ctx.region)));
 }

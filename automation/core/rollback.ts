@@ -229,10 +229,12 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     }
     candidateId = requireOutputs(stack.name, after, ["standbyInstanceId"]).standbyInstanceId;
     await op.phase("check", ui);
+    // One bound on the whole check (each AWS call is bounded too).
+    const checkEnds = clock.now() + o.verifyTimeoutMs;
     const machine = await waitForMachine(deps, candidateId, target.image.id, check);
     if (o.healthCheck && deps.http) {
       if (!machine.publicIp) throw new Ec2RollbackError("CHANGE_FAILED", `the standby machine ${candidateId} has no public address to check it through`);
-      await waitForApp({ ...deps, http: deps.http }, `http://${machine.publicIp}:${port}${settings.healthCheckPath}`, check);
+      await waitForApp({ ...deps, http: deps.http }, `http://${machine.publicIp}:${port}${settings.healthCheckPath}`, { ...check, timeoutMs: Math.max(0, checkEnds - clock.now()) });
     }
     ui.succeed(`${target.label} is healthy on ${candidateId} (${standbySlot}), checked through its own address (${seconds(clock.now() - t0)})`);
   } catch (e) {
@@ -287,10 +289,11 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     const after = await apply(flipped, `moving the address ${addr.publicIp} to ${target.label} (${standbySlot})`, o.signal);
     await op.phase("verify", ui);
     flipMs = clock.now() - flipStart;
-    // (e) Check through the Elastic IP.
+    // (e) Check through the Elastic IP, within one bound.
+    const verifyEnds = clock.now() + o.verifyTimeoutMs;
     await waitForAddress(deps, addr.elasticIpAllocationId, candidateId, check);
     const url = o.healthUrl ?? after.healthCheckUrl;
-    if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, check);
+    if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, { ...check, timeoutMs: Math.max(0, verifyEnds - clock.now()) });
     ui.succeed(`${target.label} serves at ${addr.publicIp} (${seconds(clock.now() - t0)})`);
   } catch (e) {
     throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });

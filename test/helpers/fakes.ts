@@ -317,7 +317,8 @@ export class FakeAlarms implements AlarmPort {
   }
 }
 
-type UpOutcome = "ok" | "fail" | "locked";
+/** ok; fail (the engine errs); locked; die-before / die-after: the process dies before the update runs, or after it ran in the backend (the promise never settles). */
+type UpOutcome = "ok" | "fail" | "locked" | "die-before" | "die-after";
 
 const K = {
   amiVersion: configKey("amiVersion"),
@@ -476,6 +477,7 @@ export class FakeStack implements StackPort {
     this.duringUp?.();
     if (o.signal?.aborted) throw new InterruptedError();
     if (outcome === "locked") throw new StackLockedError(this.name);
+    if (outcome === "die-before") return new Promise<never>(() => undefined);
     const record = { kind: "update", startTime: new Date(this.cloud.clock.now()), amiVersion: this.pin, message: o.message };
     this.cloud.clock.t += TIMING.engineMs;
     if (outcome === "fail") {
@@ -484,6 +486,7 @@ export class FakeStack implements StackPort {
     }
     this.cloud.clock.t = this.apply(this.cloud.clock.now());
     this.history_.unshift({ ...record, result: "succeeded" });
+    if (outcome === "die-after") return new Promise<never>(() => undefined);
     return { ...this.outputs_ };
   }
   previewConfigs: Record<string, string>[] = [];

@@ -14,7 +14,7 @@ export interface StubState {
   locked?: boolean;
   /** Make `up` fail with this error line. */
   upError?: string;
-  /** Make `up` take this long (it answers SIGINT by cancelling, as the CLI does). */
+  /** Make the next `up` take this long (it answers SIGINT by cancelling, as the CLI does); later ones are quick. */
   upSleepMs?: number;
   /** Stack commands need PULUMI_CONFIG_PASSPHRASE, as a passphrase-encrypted stack does. */
   needsPassphrase?: boolean;
@@ -101,11 +101,12 @@ const finishUp = () => {
 };
 if (a === "up") {
   if (state.upSleepMs) {
+    const sleepMs = state.upSleepMs; state.upSleepMs = 0; save();
     process.on("SIGINT", () => {
       fs.appendFileSync(logPath, JSON.stringify({ args: ["SIGINT"] }) + "\n");
       fail("error: update canceled");
     });
-    setTimeout(finishUp, state.upSleepMs);
+    setTimeout(finishUp, sleepMs);
   } else finishUp();
 } else {
 if (a === "preview") {

@@ -99,6 +99,28 @@ describe("EC2 adapter (AWS SDK v3)", function () {
     ]);
   });
 
+  it("ends every call within its bound: a hung DescribeInstances is AWS_TIMEOUT, not a wait forever", async () => {
+    ec2.on(DescribeInstancesCommand).callsFake(() => new Promise(() => undefined));
+    const bounded = new Ec2Cloud(new EC2Client({ region: "eu-west-1" }), new STSClient({ region: "eu-west-1" }), 50);
+    const t0 = Date.now();
+    let e: unknown;
+    try {
+      await bounded.describeInstance("i-0123456789abcdef0");
+    } catch (x) {
+      e = x;
+    }
+    expect((e as Ec2RollbackError).code).to.equal("AWS_TIMEOUT");
+    expect(Date.now() - t0).to.be.below(2000);
+  });
+
+  it("every client retries adaptively and ends a hung request instead of only warning", async () => {
+    const { clientConfig } = await import("../../../automation/adapters/awsErrors");
+    expect(clientConfig("eu-west-1")).to.deep.include({ region: "eu-west-1", maxAttempts: 3, retryMode: "adaptive" });
+    expect(clientConfig("eu-west-1").requestHandler).to.include({ throwOnRequestTimeout: true });
+    const c = new EC2Client(clientConfig("eu-west-1"));
+    expect(await c.config.maxAttempts()).to.equal(3);
+  });
+
   it("turns missing credentials into one line with the fix", async () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }));
     let e: unknown;

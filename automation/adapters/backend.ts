@@ -1,25 +1,32 @@
-// Which Pulumi state backend to use: the user's own if they chose one, else a file backend in the project.
+// Which Pulumi state backend to use: the one the Pulumi CLI itself would use, else a file backend in
+// the project (design.md "Backend choice"): PULUMI_BACKEND_URL, then the current login, then
+// PULUMI_ACCESS_TOKEN (which means Pulumi Cloud, as `pulumi` does with no login, e.g. in CI); the
+// project-local file backend only when none of these applies.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
 export const LOCAL_STATE_DIR = ".pulumi-state";
 
-/**
- * Environment for the Pulumi CLI. `PULUMI_BACKEND_URL` set, or logged in (`pulumi login` wrote a
- * current backend to credentials.json): used as is. Otherwise `file://<project>/.pulumi-state`,
- * so no account is needed.
- */
-export function backendEnv(projectDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  if (env.PULUMI_BACKEND_URL) return {};
+export type BackendSource = "PULUMI_BACKEND_URL" | "login" | "PULUMI_ACCESS_TOKEN" | "project file backend";
+
+/** The environment for the Pulumi CLI, and why that backend. */
+export function chooseBackend(projectDir: string, env: NodeJS.ProcessEnv = process.env): { env: Record<string, string>; source: BackendSource } {
+  if (env.PULUMI_BACKEND_URL) return { env: {}, source: "PULUMI_BACKEND_URL" };
   const home = env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
   try {
     const creds = JSON.parse(fs.readFileSync(path.join(home, "credentials.json"), "utf8"));
-    if (typeof creds.current === "string" && creds.current) return {};
+    if (typeof creds.current === "string" && creds.current) return { env: {}, source: "login" };
   } catch {
     // not logged in
   }
+  if (env.PULUMI_ACCESS_TOKEN) return { env: {}, source: "PULUMI_ACCESS_TOKEN" };
   const dir = path.join(projectDir, LOCAL_STATE_DIR);
   fs.mkdirSync(dir, { recursive: true });
-  return { PULUMI_BACKEND_URL: `file://${dir}` };
+  return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, source: "project file backend" };
+}
+
+/** The environment for the Pulumi CLI (see chooseBackend). */
+export function backendEnv(projectDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return chooseBackend(projectDir, env).env;
 }

@@ -6,6 +6,8 @@ import { AddressInfo } from "net";
 export interface FakeAws {
   url: string;
   actions: string[];
+  /** More checkpoint AMIs of the app (myapp-v0.0.<n>), for outputs of any size. */
+  extraImages: number;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ function imageIdOf(pin: string): string {
   return pin.startsWith("ami-") ? pin : (IMAGES.find((i) => i.name === pin)?.id ?? "ami-unknown");
 }
 
-function answer(params: URLSearchParams, machine?: () => FakeMachine): string {
+function answer(params: URLSearchParams, machine?: () => FakeMachine, extraImages = 0): string {
   const action = params.get("Action");
   const m = machine?.();
   if (m && action === "DescribeInstances") {
@@ -64,7 +66,8 @@ function answer(params: URLSearchParams, machine?: () => FakeMachine): string {
   if (action === "DescribeImages") {
     const pattern = params.get("Filter.1.Value.1") ?? "*";
     const re = new RegExp(`^${pattern.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`);
-    const items = IMAGES.filter((i) => re.test(i.name)).map(imageXml).join("");
+    const extra = Array.from({ length: extraImages }, (_, n) => ({ id: `ami-${String(n).padStart(17, "0")}`, name: `myapp-v0.0.${n}`, created: "2026-01-01T00:00:00.000Z" }));
+    const items = [...IMAGES, ...extra].filter((i) => re.test(i.name)).map(imageXml).join("");
     return `<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>1</requestId><imagesSet>${items}</imagesSet></DescribeImagesResponse>`;
   }
   if (action === "DescribeInstanceTypes") {
@@ -76,6 +79,7 @@ function answer(params: URLSearchParams, machine?: () => FakeMachine): string {
 
 export async function startFakeAws(machine?: () => FakeMachine): Promise<FakeAws> {
   const actions: string[] = [];
+  const fake: FakeAws = { url: "", actions, extraImages: 0, close: async () => undefined };
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith("/backup-vaults/")) {
       // AWS Backup (REST-JSON): this caller may not read the vault.
@@ -91,7 +95,7 @@ export async function startFakeAws(machine?: () => FakeMachine): Promise<FakeAws
       const params = new URLSearchParams(body);
       actions.push(params.get("Action") ?? "?");
       try {
-        res.writeHead(200, { "content-type": "text/xml" }).end(answer(params, machine));
+        res.writeHead(200, { "content-type": "text/xml" }).end(answer(params, machine, fake.extraImages));
       } catch (e) {
         res.writeHead(400, { "content-type": "text/xml" }).end(`<Response><Errors><Error><Code>Unknown</Code><Message>${(e as Error).message}</Message></Error></Errors></Response>`);
       }
@@ -99,5 +103,7 @@ export async function startFakeAws(machine?: () => FakeMachine): Promise<FakeAws
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, actions, close: () => new Promise((r) => server.close(() => r())) };
+  fake.url = `http://127.0.0.1:${port}`;
+  fake.close = () => new Promise((r) => server.close(() => r()));
+  return fake;
 }

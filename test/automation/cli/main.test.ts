@@ -299,10 +299,12 @@ describe("ec2-rollback CLI (spawned)", function () {
         expect(previewed[0]).to.include("ec2-rollback:standbyAmiVersion: myapp-v1.2.2");
       });
 
-      it("--json output of any size reaches a pipe whole (stdout is drained before exit)", async () => {
+      it("--json output of any size (here ~300 KiB) reaches a pipe whole: stdout is drained before exit", async () => {
+        aws.extraImages = 1200;
         const r = await shell(`"${process.execPath}" "${BIN}" versions --json -C "${stub.projectDir}" | cat`, env);
         expect(r.code).to.equal(0);
-        expect(JSON.parse(r.stdout)).to.have.length(2);
+        expect(r.stdout.length).to.be.above(64 * 1024);
+        expect(JSON.parse(r.stdout)).to.have.length(1202);
       });
 
       it("status: exit 3 with the disagreement in one line and consistent/problems/operation in JSON; recover finishes it", async () => {

@@ -1,5 +1,44 @@
 import { expect } from "chai";
-import { plainUi } from "../../../automation/cli/ui";
+import { PassThrough } from "stream";
+import { createUi, plainUi } from "../../../automation/cli/ui";
+import { InterruptedError } from "../../../automation/core/errors";
+
+/** A terminal for the UI: stdin and stderr that say they are TTYs. */
+function terminal() {
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin }) as unknown as NodeJS.ReadStream & PassThrough;
+  const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 100, cursorTo: () => true, clearLine: () => true, moveCursor: () => true }) as unknown as NodeJS.WriteStream &
+    PassThrough;
+  let screen = "";
+  stderr.on("data", (d) => (screen += d));
+  return { stdin, stderr, screen: () => screen };
+}
+
+describe("questions on a terminal", function () {
+  it("y answers yes; Enter, n or end of input answer no", async () => {
+    for (const [keys, answer] of [["y\r", true], ["\r", false], ["n\r", false]] as const) {
+      const t = terminal();
+      const ui = createUi({ json: false, stdin: t.stdin, stderr: t.stderr });
+      const asked = ui.confirm("Change it?");
+      t.stdin.write(keys);
+      expect(await asked, JSON.stringify(keys)).to.equal(answer);
+      expect(t.screen()).to.include("Change it? [y/N]");
+    }
+  });
+
+  it("Ctrl-C at the question is an interruption (exit 130), said so, never a silent exit 0", async () => {
+    const t = terminal();
+    const ui = createUi({ json: false, stdin: t.stdin, stderr: t.stderr });
+    const asked = ui.confirm("Change it?");
+    t.stdin.write("\x03");
+    const e = await asked.then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).to.be.instanceOf(InterruptedError);
+    expect((e as InterruptedError).exitCode).to.equal(130);
+    expect((e as Error).message).to.equal("interrupted at the question (Ctrl-C); nothing changed");
+  });
+});
 
 describe("plain progress (no terminal: CI logs)", function () {
   it("prints every step and result, progress at most every 15 s, and never asks", async () => {

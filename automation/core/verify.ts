@@ -6,7 +6,7 @@
 // check is not waited for: it reports minutes after the machine is really up (its first result comes
 // 2–5 minutes after launch), and an app that answers is a stronger signal than it.
 import { Ec2RollbackError, isEc2RollbackError, messageOf } from "./errors";
-import { poll, seconds } from "./poll";
+import { poll, PollOptions, seconds } from "./poll";
 import { Clock, CloudPort, HttpProbe, InstanceHealth, Ui } from "./ports";
 
 export interface CheckOptions {
@@ -18,6 +18,19 @@ export interface CheckOptions {
 const DEAD = new Set(["stopping", "stopped", "shutting-down", "terminated"]);
 
 const failed = (message: string) => new Ec2RollbackError("CHANGE_FAILED", message);
+
+/** The poll of a check: its bound, its interval, and what a timeout says (`failing(elapsed, last progress)`). */
+function checkPoll(deps: { clock: Clock; ui: Ui }, what: string, o: CheckOptions, failing: (elapsed: string, last: string) => string): PollOptions {
+  return {
+    clock: deps.clock,
+    ui: deps.ui,
+    what,
+    timeoutMs: o.timeoutMs,
+    intervalMs: o.pollMs,
+    signal: o.signal,
+    onTimeout: (elapsedMs, last) => failed(failing(seconds(elapsedMs), last)),
+  };
+}
 
 /**
  * Asks AWS, and takes a failed or throttled answer as "unknown, ask again" rather than "unhealthy":
@@ -39,17 +52,8 @@ export async function waitForMachine(
   expectedAmi: string | undefined,
   o: CheckOptions,
 ): Promise<InstanceHealth> {
-  const start = deps.clock.now();
   return poll(
-    {
-      clock: deps.clock,
-      ui: deps.ui,
-      what: instanceId,
-      timeoutMs: o.timeoutMs,
-      intervalMs: o.pollMs,
-      signal: o.signal,
-      onTimeout: (_, last) => failed(`instance ${instanceId} not running after ${seconds(deps.clock.now() - start)} (${last})`),
-    },
+    checkPoll(deps, instanceId, o, (elapsed, last) => `instance ${instanceId} not running after ${elapsed} (${last})`),
     async () => {
       const r = await ask(() => deps.cloud.describeInstance(instanceId));
       if ("unknown" in r) return { done: false, progress: r.unknown };
@@ -66,17 +70,8 @@ export async function waitForMachine(
 
 /** Waits until `url` answers 2xx/3xx. */
 export async function waitForApp(deps: { clock: Clock; ui: Ui; http: HttpProbe }, url: string, o: CheckOptions): Promise<void> {
-  const start = deps.clock.now();
   await poll(
-    {
-      clock: deps.clock,
-      ui: deps.ui,
-      what: url,
-      timeoutMs: o.timeoutMs,
-      intervalMs: o.pollMs,
-      signal: o.signal,
-      onTimeout: (_, last) => failed(`${url} does not answer after ${seconds(deps.clock.now() - start)}: ${last}`),
-    },
+    checkPoll(deps, url, o, (elapsed, last) => `${url} does not answer after ${elapsed}: ${last}`),
     async () => {
       const r = await deps.http.get(url, Math.min(5000, Math.max(1000, o.pollMs)));
       if (r.status !== undefined && r.status >= 200 && r.status < 400) return { done: true, value: r.status };
@@ -88,15 +83,7 @@ export async function waitForApp(deps: { clock: Clock; ui: Ui; http: HttpProbe }
 /** Waits until the Elastic IP is on `instanceId` (the association is eventually consistent for a few seconds). */
 export async function waitForAddress(deps: { cloud: CloudPort; clock: Clock; ui: Ui }, allocationId: string, instanceId: string, o: CheckOptions): Promise<string> {
   return poll(
-    {
-      clock: deps.clock,
-      ui: deps.ui,
-      what: `Elastic IP ${allocationId}`,
-      timeoutMs: o.timeoutMs,
-      intervalMs: o.pollMs,
-      signal: o.signal,
-      onTimeout: (_, last) => failed(`the Elastic IP is not on ${instanceId}: ${last}`),
-    },
+    checkPoll(deps, `Elastic IP ${allocationId}`, o, (_, last) => `the Elastic IP is not on ${instanceId}: ${last}`),
     async () => {
       const r = await ask(() => deps.cloud.describeAddress(allocationId));
       if ("unknown" in r) return { done: false, progress: r.unknown };

@@ -54,7 +54,8 @@ export function describeRecord(r: OperationRecord): string {
   return `${r.op} ${r.from} -> ${r.to} started ${r.startedAt} on ${r.host} (pid ${r.pid}), phase ${r.phase}`;
 }
 
-function inProgress(stack: string, r: OperationRecord): Ec2RollbackError {
+/** The refusal while a record exists: exit 1, naming it and `recover`. */
+export function inProgress(stack: string, r: OperationRecord): Ec2RollbackError {
   return new Ec2RollbackError(
     "OPERATION_IN_PROGRESS",
     `stack "${stack}" has an unfinished operation: ${describeRecord(r)}; nothing was changed. ` +

@@ -11,7 +11,7 @@ import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { checkConsistency } from "./consistency";
 import { Ec2RollbackError, InterruptedError, messageOf, StackLockedError } from "./errors";
-import { Operation, describeRecord } from "./operation";
+import { inProgress, Operation } from "./operation";
 import { previousPin } from "./history";
 import { poll, seconds } from "./poll";
 import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, Operator, PreviewResult, StackPort, Ui, UpProgress } from "./ports";
@@ -149,13 +149,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   // what serves could replace the machine that really serves. A no-op needs config, outputs and the
   // serving machine to agree.
   const health = await checkConsistency(deps, state);
-  if (health.operation) {
-    throw new Ec2RollbackError(
-      "OPERATION_IN_PROGRESS",
-      `stack "${stack.name}" has an unfinished operation: ${describeRecord(health.operation)}; nothing was changed. ` +
-        "If it is still running, wait for it; if its process is gone, finish it with `ec2-rollback recover`",
-    );
-  }
+  if (health.operation) throw inProgress(stack.name, health.operation);
   const same = target.pin === current || target.image.id === outputs.amiId;
   if (!health.consistent) {
     throw new Ec2RollbackError(
@@ -246,7 +240,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     }
     const reason = reasonOf(e);
     ui.fail(`${target.label} failed before serving anyone: ${reason}`);
-    const never = `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
+    const never = interrupted(e)
+      ? `${target.label} was interrupted on the standby machine (${standbySlot}); it never served anyone`
+      : `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
     if (!o.revert) {
       await op.end(); // consistent: the address never moved, and the config says what the standby holds
       throw new Ec2RollbackError(

@@ -274,7 +274,7 @@ describe("ec2-rollback CLI (spawned)", function () {
           expect(r.signalled).to.equal(true);
           expect(r.code, r.stderr).to.equal(130);
           expect(r.stderr).to.include(`ec2-rollback: ${signal}: stopping; what was changed is put back`);
-          expect(r.stderr).to.match(/ec2-rollback: myapp-v1\.2\.2 failed its checks on the standby machine \(green\): interrupted; it never served anyone; the standby machine is back to none; the stack pins myapp-v1\.2\.3/);
+          expect(r.stderr).to.match(/ec2-rollback: myapp-v1\.2\.2 was interrupted on the standby machine \(green\); it never served anyone; the standby machine is back to none; the stack pins myapp-v1\.2\.3/);
           expect(stub.calls().map((c) => c.args[0])).to.include("SIGINT"); // passed on to pulumi, which cancelled
           expect(settled()).to.deep.equal({ pin: "myapp-v1.2.3", standby: "", tags: {} });
         });

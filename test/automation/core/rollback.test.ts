@@ -358,7 +358,7 @@ describe("machine change: two machines, one address", function () {
     };
     const e1 = await failure(rollback(deps(a), { ...OPTS, target: "1.2.2", signal: c1.signal }), "INTERRUPTED");
     expect(e1.exitCode).to.equal(130);
-    expect(e1.message).to.include("interrupted; it never served anyone");
+    expect(e1.message).to.include("myapp-v1.2.2 was interrupted on the standby machine (green); it never served anyone; the standby machine is back to none");
     expectConsistent(a);
 
     const b = world();

@@ -128,7 +128,7 @@ async function main() {
   console.log(`  a bad version serves users for         ${s(oldFlow.badExposureMs).padEnd(24)}${s(newFlow.badExposureMs)}`);
   console.log(`  back to the previous version serving   ${s(oldFlow.backToPreviousMs).padEnd(24)}${s(newFlow.backToPreviousMs)} (standby stopped), ${s(newFlow.backToPreviousRunningMs!)} (standby running)`);
   console.log(`  alarm in the bake -> previous serving  ${"- (no bake)".padEnd(24)}${s(newFlow.alarmToPreviousMs!)}`);
-  console.log(`  /data missing on the live machine      ${"- (replacement)".padEnd(24)}${s(newFlow.dataGapMs!)} per flip (stop 30 s, attach 10 s, mount timer ≤ 30 s)`);
+  console.log(`  /data missing on the live machine      ${"- (replacement)".padEnd(24)}${s(newFlow.dataGapMs!)} per flip (stop 30 s, attach 10 s, mount timer ≤ 5 s; users wait the same 45 s: the address moves after)`);
 }
 
 main().catch((e) => {

@@ -4,13 +4,9 @@
 // The AWS SDK's notice about its future Node.js support is for whoever picks the runtime, not for
 // every rollback; keep the CLI's output clean unless the user asked otherwise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-// A closed pipe (`| head -1`) on stdout or stderr must never kill a change half-way: what cannot be
-// written is dropped, and the change goes on to a consistent end.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (e) => {
-    if (e.code !== "EPIPE") throw e;
-  });
-}
+// Output that cannot be written — a closed pipe (`| head -1`, EPIPE), a terminal that hung up (EIO) —
+// must never kill a change half-way: it is dropped, and the change goes on to a consistent end.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 /** Resolves when everything written so far has left (a pipe is written asynchronously). */
 const drained = (stream) => new Promise((resolve) => (stream.writableLength === 0 || stream.destroyed ? resolve() : stream.write("", () => resolve())));
 require("../dist/automation/cli/main.js")

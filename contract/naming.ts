@@ -116,6 +116,17 @@ export const MANAGED_BY = "ec2-rollback";
  */
 export const OPERATION_TAG = "ec2-rollback:operation";
 
+/**
+ * Stack tags that record each machine change as a release (`ec2-rollback:release:000042`): what served,
+ * from when to when, and whether it was good. Tags live in the backend, beside the stack and apart from
+ * its update history, so every client reads them and history trimming does not touch them.
+ */
+export const RELEASE_TAG_PREFIX = "ec2-rollback:release:";
+
+export function releaseTag(seq: number): string {
+  return `${RELEASE_TAG_PREFIX}${String(seq).padStart(6, "0")}`;
+}
+
 // ── Health metric and alarms ────────────────────────────────────────────────────────────────────
 
 /** CloudWatch namespace of the health metric the instance's probe publishes. */

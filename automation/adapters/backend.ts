@@ -11,19 +11,22 @@ export const LOCAL_STATE_DIR = ".pulumi-state";
 export type BackendSource = "PULUMI_BACKEND_URL" | "login" | "PULUMI_ACCESS_TOKEN" | "project file backend";
 
 /** The environment for the Pulumi CLI, and why that backend. */
-export function chooseBackend(projectDir: string, env: NodeJS.ProcessEnv = process.env): { env: Record<string, string>; source: BackendSource } {
-  if (env.PULUMI_BACKEND_URL) return { env: {}, source: "PULUMI_BACKEND_URL" };
+export function chooseBackend(
+  projectDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { env: Record<string, string>; source: BackendSource; /** For people: where, and why. */ description: string } {
+  if (env.PULUMI_BACKEND_URL) return { env: {}, source: "PULUMI_BACKEND_URL", description: `${env.PULUMI_BACKEND_URL} (PULUMI_BACKEND_URL)` };
   const home = env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
   try {
     const creds = JSON.parse(fs.readFileSync(path.join(home, "credentials.json"), "utf8"));
-    if (typeof creds.current === "string" && creds.current) return { env: {}, source: "login" };
+    if (typeof creds.current === "string" && creds.current) return { env: {}, source: "login", description: `${creds.current} (pulumi login)` };
   } catch {
     // not logged in
   }
-  if (env.PULUMI_ACCESS_TOKEN) return { env: {}, source: "PULUMI_ACCESS_TOKEN" };
+  if (env.PULUMI_ACCESS_TOKEN) return { env: {}, source: "PULUMI_ACCESS_TOKEN", description: "Pulumi Cloud (PULUMI_ACCESS_TOKEN, no login)" };
   const dir = path.join(projectDir, LOCAL_STATE_DIR);
   fs.mkdirSync(dir, { recursive: true });
-  return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, source: "project file backend" };
+  return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, source: "project file backend", description: `file://${dir} (no backend chosen: the project's own)` };
 }
 
 /** The environment for the Pulumi CLI (see chooseBackend). */

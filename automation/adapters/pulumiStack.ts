@@ -6,7 +6,7 @@ import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, Stack, StackNotFoun
 import { parseDocument } from "yaml";
 import { configKey } from "../../contract/config";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../core/errors";
-import { PreviewResult, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
+import { PreviewResult, ProjectPort, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
 
 const AMI_VERSION = configKey("amiVersion");
 
@@ -204,16 +204,41 @@ export class PulumiStack implements StackPort {
     return { path: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
 
+  /** The other stacks of this project in the same backend, read without selecting them. */
+  project(): ProjectPort {
+    const ws = this.stack.workspace;
+    return {
+      stackNames: () => this.call(async () => (await ws.listStacks()).map((s) => s.name)),
+      read: (name) =>
+        this.call(async () => {
+          const [all, tags] = await Promise.all([ws.getAllConfig(name), ws.listTags(name)]);
+          return { config: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])), tags };
+        }),
+    };
+  }
+
+  // A DIY backend before Pulumi CLI 3.211 has no stack tags: `pulumi stack tag …` fails with "does not
+  // support stack tags" (pkg/cmd/pulumi/stack/stack_tag.go). That is "no tags kept", not a failure: the
+  // operation record's read-back then finds nothing, and says so.
   async tags(): Promise<Record<string, string>> {
-    return this.call(() => this.stack.listTags());
+    return this.withoutTags(() => this.call(() => this.stack.listTags()), {});
   }
 
   async setTag(key: string, value: string): Promise<void> {
-    await this.call(() => this.stack.setTag(key, value));
+    await this.withoutTags(() => this.call(() => this.stack.setTag(key, value)), undefined);
   }
 
   async removeTag(key: string): Promise<void> {
-    await this.call(() => this.stack.removeTag(key));
+    await this.withoutTags(() => this.call(() => this.stack.removeTag(key)), undefined);
+  }
+
+  private async withoutTags<T>(f: () => Promise<T>, none: T): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if (/does not support stack tags/i.test(`${(e as Error).message}\n${String((e as { cause?: unknown }).cause ?? "")}`)) return none;
+      throw e;
+    }
   }
 
   async outputs(): Promise<StackOutputs> {

@@ -4,7 +4,7 @@ import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
 import { clientConfig } from "../adapters/awsErrors";
 import { Ec2RollbackError } from "../core/errors";
-import { AlarmPort, BackupPort, CloudPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
+import { AlarmPort, BackupPort, CloudPort, ProjectPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
 export interface GlobalOptions {
   stack: string;
@@ -15,9 +15,13 @@ export interface GlobalOptions {
 
 export interface CommandContext {
   stack: StackPort;
+  /** The project's other stacks in the same backend (read only). */
+  project: ProjectPort;
   cloud: CloudPort;
   region: string;
   projectDir: string;
+  /** Which backend, and why: as the Pulumi CLI would choose it. */
+  backend: string;
 }
 
 export async function openContext(g: GlobalOptions): Promise<CommandContext> {
@@ -26,12 +30,13 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
     throw new Ec2RollbackError("NO_PROJECT", `no Pulumi.yaml in ${projectDir}: run ec2-rollback from the project folder or pass --cwd <dir>`);
   }
   // Loaded here, not at start-up, so `--help` stays instant.
-  const { backendEnv } = await import("../adapters/backend");
+  const { chooseBackend } = await import("../adapters/backend");
   const { PulumiStack } = await import("../adapters/pulumiStack");
   const { Ec2Cloud } = await import("../adapters/ec2Cloud");
 
   const onTerminal = !!(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
-  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backendEnv(projectDir), forwardInterrupt: !onTerminal });
+  const backend = chooseBackend(projectDir);
+  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env, forwardInterrupt: !onTerminal });
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
   const region = config[REGION_KEY];
   if (!region) {
@@ -46,7 +51,7 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
   }
   const cloud = Ec2Cloud.forRegion(region);
   await cloud.identity(); // fail now, with the fix, when there are no credentials
-  return { stack, cloud, region, projectDir };
+  return { stack, project: stack.project(), cloud, region, projectDir, backend: backend.description };
 }
 
 /** S3 and CodeDeploy adapters for the app-layer commands, in the stack's region. */

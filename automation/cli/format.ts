@@ -25,7 +25,7 @@ function machineLine(m: MachineReport | null): string {
 
 export function formatStatus(s: StatusReport): string {
   return [
-    `stack        ${s.stack} (${s.region})`,
+    `stack        ${s.stack} (${s.region})${s.backend ? ` in ${s.backend}` : ""}`,
     `app          ${s.appName}`,
     `live         ${machineLine(s.live)}`,
     `standby      ${machineLine(s.standby)}`,
@@ -106,11 +106,8 @@ export function formatRevisions(rs: RevisionInfo[]): string {
 }
 
 export function formatPrune(r: PruneResult): string {
-  if (!r.removed.length) return `nothing to remove (${r.kept.length} checkpoint(s) kept)`;
+  const kept = r.kept.map((k) => `  kept ${k.version}: ${k.reason} (stack ${k.stack})`);
+  if (!r.remove.length) return [`nothing to remove (${r.kept.length} checkpoint(s) kept)`, ...kept].join("\n");
   const verb = r.dryRun ? "would remove" : "removed";
-  return [
-    `${verb} ${r.removed.length} checkpoint(s), up to ${r.freedGiB} GiB of snapshots:`,
-    ...r.removed.map((x) => `  ${x.name} ${x.amiId} (${x.createdAt.slice(0, 10)})`),
-    ...r.kept.map((k) => `  kept ${k.name}: ${k.why}`),
-  ].join("\n");
+  return [`${verb} ${r.remove.length} checkpoint(s), up to ${r.freedGiB} GiB of snapshots:`, ...r.remove.map((x) => `  ${x.name} ${x.amiId} (${x.createdAt.slice(0, 10)})`), ...kept].join("\n");
 }

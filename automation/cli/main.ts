@@ -73,7 +73,10 @@ async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>):
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      io.stderr(`ec2-rollback: ${name} again: quitting now; an unfinished change stays recorded: see \`ec2-rollback status\`, finish with \`ec2-rollback recover\`\n`);
+      io.stderr(
+        `ec2-rollback: ${name} again: quitting now, which stops a running \`pulumi\` at once (its update may stay locked: \`pulumi cancel\`); ` +
+          "an unfinished change stays recorded: see `ec2-rollback status`, finish with `ec2-rollback recover`\n",
+      );
       io.exit(130);
     }
     io.stderr(`\nec2-rollback: ${name}: stopping; what was changed is put back (${name === "SIGINT" ? "Ctrl-C" : name} again to quit now)\n`);

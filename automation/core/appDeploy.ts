@@ -146,6 +146,13 @@ function liveKey(deployments: DeploymentInfo[]): string | undefined {
   return succeededNewestFirst(deployments)[0]?.revision.key;
 }
 
+/** The app version live now (the last successful deployment's revision), for the release record. */
+export async function liveAppVersion(deps: Pick<AppDeps, "stack" | "deploy">): Promise<string | undefined> {
+  const t = await target(deps.stack);
+  const live = liveKey(await deps.deploy.recentDeployments(t.app, t.group, HISTORY));
+  return live ? versionOfRevisionKey(t.appName, live) : undefined;
+}
+
 export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
   const t = await target(deps.stack);
   const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, revisionPrefix(t.appName)), deps.deploy.recentDeployments(t.app, t.group, HISTORY)]);

@@ -24,9 +24,10 @@ export async function amiOfPin(cloud: CloudPort, pin: string): Promise<string | 
   return (await cloud.findOwnImageByName(pin))?.id;
 }
 
-export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPort }, state?: StackState): Promise<Consistency> {
+/** `ignoreOperation`: judge config, outputs and what serves only (an operation about to end its own record). */
+export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPort }, state?: StackState, o: { ignoreOperation?: boolean } = {}): Promise<Consistency> {
   const { stack, cloud } = deps;
-  const [{ settings, outputs }, operation] = await Promise.all([state ?? readStack(stack), readRecord(stack)]);
+  const [{ settings, outputs }, operation] = await Promise.all([state ?? readStack(stack), o.ignoreOperation ? undefined : readRecord(stack)]);
   const problems: string[] = [];
   if (operation) problems.push(`an operation is unfinished: ${describeRecord(operation)}`);
   const pin = settings.amiVersion;

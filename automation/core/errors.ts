@@ -43,6 +43,8 @@ export const EXIT_CODES = {
   /** "Previous" asked for and there is none. */
   NO_PREVIOUS_VERSION: 1,
   BACKUP_UNREADABLE: 1,
+  /** A stack of the project could not be read: what it needs is unknown, so nothing is deleted. */
+  PROTECTION_UNKNOWN: 1,
 
   /** Another operation's record is on the stack: one change at a time. */
   OPERATION_IN_PROGRESS: 1,
@@ -50,6 +52,10 @@ export const EXIT_CODES = {
   STACK_INCONSISTENT: 1,
   /** `status`: config, outputs and what the address serves disagree, or a record exists. */
   INCONSISTENT: 3,
+  /** Another operator replaced or removed this operation's record: it stops without changing more. */
+  OPERATION_TAKEN_OVER: 1,
+  /** The stack changed between planning a change and starting it. */
+  STACK_CHANGED: 1,
   /** A machine change failed; the message says what serves now. */
   CHANGE_FAILED: 1,
   IMAGE_FAILED: 1,

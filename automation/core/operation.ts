@@ -6,6 +6,7 @@
 import { OPERATION_TAG } from "../../contract/naming";
 import { Ec2RollbackError, messageOf } from "./errors";
 import { Clock, Operator, StackPort, Ui } from "./ports";
+import { isoSeconds } from "./time";
 
 export interface OperationRecord {
   /** rollback, release, recover, prune, checkpoint, deploy, app-rollback */
@@ -19,10 +20,13 @@ export interface OperationRecord {
 }
 
 export const MAX_RECORD_LENGTH = 256;
+/** How long `begin` waits between writing its record and reading it back. */
+export const SETTLE_MS = 1000;
 
 /** Compact JSON of at most 256 characters: the host, then from/to, are shortened if need be. */
 export function encodeRecord(r: OperationRecord): string {
-  const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  // ASCII only: Pulumi checks the 256 limit in bytes.
+  const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
   let text = JSON.stringify(r);
   for (const n of [40, 16]) {
     if (text.length <= MAX_RECORD_LENGTH) break;
@@ -116,10 +120,13 @@ export class Operation {
       phase: o.phase,
       host: who.host,
       pid: who.pid,
-      startedAt: new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      startedAt: isoSeconds(clock.now()),
     };
     const text = encodeRecord(record);
     await stack.setTag(OPERATION_TAG, text);
+    // Two operators starting together both write; whichever wrote last holds the tag. A short wait
+    // before reading back lets the other's write land first, so only one of them goes ahead.
+    await clock.sleep(SETTLE_MS);
     const back = (await stack.tags())[OPERATION_TAG];
     if (back === undefined) {
       ui.warn(
@@ -136,10 +143,18 @@ export class Operation {
     return { ...this.record };
   }
 
-  /** Moves the record to the next phase; a failure to write it does not stop the change. */
+  /**
+   * Moves the record to the next phase. The record must still be this operation's: if another operator
+   * replaced it (e.g. `recover --force`), this one stops at once (OPERATION_TAKEN_OVER) and changes nothing
+   * more. A failure to read or write the tag does not stop the change.
+   */
   async phase(phase: string, ui?: Ui): Promise<void> {
+    if (!this.recorded) {
+      this.record = { ...this.record, phase };
+      return;
+    }
+    await this.assertOurs(ui);
     this.record = { ...this.record, phase };
-    if (!this.recorded) return;
     try {
       await this.stack.setTag(OPERATION_TAG, encodeRecord(this.record));
     } catch (e) {
@@ -147,8 +162,27 @@ export class Operation {
     }
   }
 
-  /** The stack is consistent again: the record goes. */
+  /** The stack is consistent again: the record goes (only if it is still this operation's). */
   async end(): Promise<void> {
-    if (this.recorded) await this.stack.removeTag(OPERATION_TAG);
+    if (!this.recorded) return;
+    const now = (await this.stack.tags())[OPERATION_TAG];
+    if (now === encodeRecord(this.record)) await this.stack.removeTag(OPERATION_TAG);
+  }
+
+  private async assertOurs(ui?: Ui): Promise<void> {
+    let now: string | undefined;
+    try {
+      now = (await this.stack.tags())[OPERATION_TAG];
+    } catch (e) {
+      ui?.warn(`could not read the operation record: ${messageOf(e)}`);
+      return;
+    }
+    if (now !== encodeRecord(this.record)) {
+      throw new Ec2RollbackError(
+        "OPERATION_TAKEN_OVER",
+        `the record of this ${this.record.op} was ${now ? `replaced: ${describeRecord(decodeRecord(now))}` : "removed"} by another operator; ` +
+          "stopping here without changing anything more: see `ec2-rollback status`",
+      );
+    }
   }
 }

@@ -116,6 +116,13 @@ export interface AlarmPort {
   states(names: string[]): Promise<AlarmState[]>;
 }
 
+/** The stacks of this project in the current backend, read only (prune protects what any of them needs). */
+export interface ProjectPort {
+  stackNames(): Promise<string[]>;
+  /** A stack's config ("ns:key" → value) and tags; rejects when it cannot be read (another passphrase, no access). */
+  read(stack: string): Promise<{ config: Record<string, string>; tags: Record<string, string> }>;
+}
+
 /** Who runs this command, for the operation record. */
 export interface Operator {
   host: string;

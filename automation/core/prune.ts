@@ -1,11 +1,12 @@
-// Remove old checkpoint AMIs (and their snapshots). Never the pinned one, never the standby machine's,
-// never the one pinned before it, never a recovery point (AWS Backup owns those and expires them itself).
+// Remove old checkpoint AMIs (and their snapshots). Never one that any stack of the project serves,
+// keeps as standby, had as last good, or names in an unfinished operation; never a recovery point (AWS
+// Backup owns those and expires them itself); never one still being created.
 import { amiNamePrefix, TAG, versionOfAmiName } from "../../contract/naming";
 import { confirmOrRefuse } from "./confirm";
-import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
-import { previousPin } from "./history";
-import { Clock, CloudPort, MachineImage, Operator, StackPort, Ui } from "./ports";
+import { refuseIfRecorded, withRecord } from "./operation";
+import { Clock, CloudPort, MachineImage, Operator, ProjectPort, StackPort, Ui } from "./ports";
+import { projectProtections } from "./protection";
 import { readStack } from "./stackState";
 
 export interface PruneOptions {
@@ -19,46 +20,64 @@ export interface PruneOptions {
 }
 
 export interface PruneResult {
-  removed: { version: string; name: string; amiId: string; createdAt: string; snapshots: string[]; sizeGiB: number }[];
-  kept: { name: string; why: string }[];
+  remove: { version: string; name: string; amiId: string; createdAt: string; snapshots: string[]; sizeGiB: number }[];
+  /** Each kept checkpoint, why, and which stack needs it (this one for the --keep/--older-than rules). */
+  kept: { version: string; reason: string; stack: string }[];
   /** Snapshot storage in GiB, at most (snapshots are incremental: shared blocks stay with the newer ones). */
   freedGiB: number;
   dryRun: boolean;
 }
 
 const DAY = 86_400_000;
+/** Deletions in flight at once: well inside EC2's request rate for DeregisterImage and DeleteSnapshot. */
+export const PRUNE_CONCURRENCY = 4;
 
-export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator }, o: PruneOptions): Promise<PruneResult> {
+/** Runs `f` over `items`, at most `n` at a time. */
+async function inBatches<T>(items: T[], n: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await f(items[next++]);
+    }),
+  );
+}
+
+export async function prune(
+  deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator; project?: ProjectPort },
+  o: PruneOptions,
+): Promise<PruneResult> {
   const { stack, cloud, ui, clock } = deps;
   if (o.keep === undefined && o.olderThanDays === undefined) {
     throw new Ec2RollbackError("USAGE", "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>");
   }
-  const [{ settings, outputs }, history] = await Promise.all([readStack(stack), stack.history()]);
-  const { appName, amiVersion: pin, standbyAmiVersion: standby } = settings;
-  const before = previousPin(history, pin);
-  const protectedBy = (i: MachineImage): string | undefined => {
-    if (i.name === pin || i.id === pin || i.id === outputs.amiId) return "pinned now";
-    if ((standby && (i.name === standby || i.id === standby)) || (outputs.standbyAmiId && i.id === outputs.standbyAmiId)) return "on the standby machine";
-    if (i.name === before || i.id === before) return "pinned before the current one";
-    if (i.tags[TAG.backupSource] !== undefined) return "an AWS Backup recovery point";
-    if (i.state === "pending") return "still being created";
+  const [{ settings, outputs }, protections] = await Promise.all([readStack(stack), projectProtections(deps)]);
+  const { appName } = settings;
+  const here = stack.name;
+  const protectedBy = (i: MachineImage): { reason: string; stack: string } | undefined => {
+    const p = protections.find((x) => x.pin === i.name || x.pin === i.id);
+    if (p) return { reason: p.reason, stack: p.stack };
+    if (i.id === outputs.amiId) return { reason: "serves there (its last update)", stack: here };
+    if (i.id === outputs.standbyAmiId) return { reason: "on its standby machine (its last update)", stack: here };
+    if (i.tags[TAG.backupSource] !== undefined) return { reason: "an AWS Backup recovery point", stack: here };
+    if (i.state === "pending") return { reason: "still being created", stack: here };
     return undefined;
   };
 
   const checkpoints = (await cloud.listOwnImages(amiNamePrefix(appName)))
     .filter((i) => versionOfAmiName(appName, i.name))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-  const removed: PruneResult["removed"] = [];
+  const remove: PruneResult["remove"] = [];
   const kept: PruneResult["kept"] = [];
   checkpoints.forEach((i, index) => {
+    const version = versionOfAmiName(appName, i.name)!;
     const why =
       protectedBy(i) ??
-      (o.keep !== undefined && index < o.keep ? `among the ${o.keep} newest` : undefined) ??
-      (o.olderThanDays !== undefined && clock.now() - i.createdAt.getTime() <= o.olderThanDays * DAY ? `not older than ${o.olderThanDays} days` : undefined);
-    if (why) kept.push({ name: i.name, why });
+      (o.keep !== undefined && index < o.keep ? { reason: `among the ${o.keep} newest`, stack: here } : undefined) ??
+      (o.olderThanDays !== undefined && clock.now() - i.createdAt.getTime() <= o.olderThanDays * DAY ? { reason: `not older than ${o.olderThanDays} days`, stack: here } : undefined);
+    if (why) kept.push({ version, ...why });
     else
-      removed.push({
-        version: versionOfAmiName(appName, i.name)!,
+      remove.push({
+        version,
         name: i.name,
         amiId: i.id,
         createdAt: i.createdAt.toISOString(),
@@ -66,22 +85,23 @@ export async function prune(deps: { stack: StackPort; cloud: CloudPort; ui: Ui; 
         sizeGiB: i.snapshots.reduce((n, s) => n + s.sizeGiB, 0),
       });
   });
-  const freedGiB = removed.reduce((n, r) => n + r.sizeGiB, 0);
-  const result = { removed, kept, freedGiB, dryRun: o.dryRun };
-  if (!removed.length) {
+  const freedGiB = remove.reduce((n, r) => n + r.sizeGiB, 0);
+  const result = { remove, kept, freedGiB, dryRun: o.dryRun };
+  for (const k of kept) ui.step(`keep ${k.version}: ${k.reason} (${k.stack})`);
+  if (!remove.length) {
     ui.succeed("nothing to remove");
     return result;
   }
-  for (const r of removed) ui.step(`to remove: ${r.name} ${r.amiId} (${r.createdAt.slice(0, 10)}, ${r.sizeGiB} GiB in ${r.snapshots.length} snapshot(s))`);
+  for (const r of remove) ui.step(`to remove: ${r.name} ${r.amiId} (${r.createdAt.slice(0, 10)}, ${r.sizeGiB} GiB in ${r.snapshots.length} snapshot(s))`);
   if (o.dryRun) return result;
   await refuseIfRecorded(stack);
-  await confirmOrRefuse(ui, o.yes, `Deregister ${removed.length} AMI(s) and delete their snapshots (up to ${freedGiB} GiB)? This cannot be undone.`, "delete AMIs");
-  await withRecord(deps, { op: "prune", from: `${removed.length} checkpoints`, to: "removed" }, async () => {
-    for (const r of removed) {
+  await confirmOrRefuse(ui, o.yes, `Deregister ${remove.length} AMI(s) and delete their snapshots (up to ${freedGiB} GiB)? This cannot be undone.`, "delete AMIs");
+  await withRecord(deps, { op: "prune", from: `${remove.length} checkpoints`, to: "removed" }, () =>
+    inBatches(remove, PRUNE_CONCURRENCY, async (r) => {
       await cloud.deregisterImage(r.amiId);
       for (const snap of r.snapshots) await cloud.deleteSnapshot(snap);
       ui.succeed(`removed ${r.name} (${r.amiId})`);
-    }
-  });
+    }),
+  );
   return result;
 }

@@ -2,6 +2,7 @@
 // picking one, and reading a vault's.
 import { messageOf } from "./errors";
 import { BackupPort, RecoveryPoint, Ui } from "./ports";
+import { isoSeconds } from "./time";
 
 /** `arn:aws:ec2:eu-west-1::image/ami-0abc` → `ami-0abc` */
 export function amiOfRecoveryPoint(arn: string): string | undefined {
@@ -26,9 +27,6 @@ export function parseBackupWhen(spec: string): Date | "latest" | undefined {
   return undefined;
 }
 
-/** `2026-11-20T05:00:00Z`: ISO 8601 to the second. */
-export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 /** `backup:2026-11-20T05:00:00Z`: how a recovery point is named as a rollback target. */
 export function recoveryPointTarget(p: RecoveryPoint): string {
   return `${BACKUP_PREFIX}${isoSeconds(p.createdAt)}`;
@@ -47,7 +45,7 @@ export async function readRecoveryPoints(backup: BackupPort | undefined, vault: 
   try {
     return await backup.listEc2RecoveryPoints(vault);
   } catch (e) {
-    ui?.warn(`could not read AWS Backup vault ${vault}: ${messageOf(e)}; listing checkpoints only`);
+    ui?.warn(`could not read AWS Backup vault ${vault}: ${messageOf(e)}; its recovery points are not listed (that does not mean there are none)`);
     return [];
   }
 }

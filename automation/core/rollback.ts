@@ -10,8 +10,10 @@ import { StackOutputs } from "../../contract/outputs";
 import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { checkConsistency } from "./consistency";
-import { Ec2RollbackError, InterruptedError, messageOf, StackLockedError } from "./errors";
+import { Ec2RollbackError, InterruptedError, isEc2RollbackError, messageOf, StackLockedError } from "./errors";
 import { inProgress, Operation } from "./operation";
+import { lastGoodBefore, recordRelease, releasesOf } from "./releases";
+import { isoSeconds } from "./time";
 import { previousPin } from "./history";
 import { poll, seconds } from "./poll";
 import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, Operator, PreviewResult, StackPort, Ui, UpProgress } from "./ports";
@@ -31,6 +33,8 @@ export interface RollbackDeps {
   backup?: BackupPort;
   /** Who runs it, for the operation record. */
   operator?: Operator;
+  /** The app version live now, for the release record (CodeDeploy); none = not recorded. */
+  appVersion?: () => Promise<string | undefined>;
 }
 
 export interface RollbackOptions {
@@ -98,6 +102,13 @@ interface MachinesConfig {
   standbyState: StandbyState;
 }
 
+const machinesOf = (s: Settings): MachinesConfig => ({
+  liveSlot: s.liveSlot,
+  amiVersion: s.amiVersion,
+  standbyAmiVersion: s.standbyAmiVersion ?? "",
+  standbyState: s.standbyState,
+});
+
 const asConfig = (m: MachinesConfig): Record<string, string> => ({
   [key.liveSlot]: m.liveSlot,
   [key.amiVersion]: m.amiVersion,
@@ -124,14 +135,18 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const { appName, amiVersion: current } = settings;
   let raw = o.target;
   if (raw === undefined) {
-    raw = settings.standbyAmiVersion ?? previousPin(await stack.history(), current);
+    // "Previous" is the last good release before the one serving: never an attempt that failed or was
+    // reverted (which may still sit on the standby). Stacks without releases yet: the standby's version,
+    // else the update history.
+    const good = lastGoodBefore(releasesOf(await stack.tags()), current);
+    raw = good?.version ?? settings.standbyAmiVersion ?? previousPin(await stack.history(), current);
     if (!raw) {
       throw new Ec2RollbackError(
         "NO_PREVIOUS_VERSION",
-        `stack "${stack.name}" has no standby machine and no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`,
+        `stack "${stack.name}" has no earlier good release, no standby machine and no earlier version than ${current} in its history; name one: \`ec2-rollback rollback <version>\` (see \`ec2-rollback versions\`)`,
       );
     }
-    ui.step(`target: ${raw} (${settings.standbyAmiVersion ? "the standby machine's version" : "the version before the current one"})`);
+    ui.step(`target: ${raw} (${good ? `the last good release before this one, #${good.seq}` : settings.standbyAmiVersion ? "the standby machine's version" : "the version before the current one"})`);
   }
   const target = await resolveTarget(cloud, parseTarget(raw, appName), {
     appName,
@@ -164,12 +179,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   }
   const addr = requireOutputs(stack.name, outputs, ["elasticIpAllocationId", "publicIp"]);
 
-  const before: MachinesConfig = {
-    liveSlot: settings.liveSlot,
-    amiVersion: current,
-    standbyAmiVersion: settings.standbyAmiVersion ?? "",
-    standbyState: settings.standbyState,
-  };
+  const before = machinesOf(settings);
   const onStandby = !o.fresh && (settings.standbyAmiVersion === target.pin || (!!outputs.standbyAmiId && outputs.standbyAmiId === target.image.id));
   const standbySlot = otherSlot(settings.liveSlot);
   const candidateConfig: MachinesConfig = { ...before, standbyAmiVersion: onStandby ? before.standbyAmiVersion : target.pin, standbyState: "running" };
@@ -190,11 +200,36 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const [toVersion, fromVersion] = [versionOfAmiName(appName, target.pin), versionOfAmiName(appName, current)];
   const forward = !!toVersion && !!fromVersion && compareSemver(toVersion, fromVersion) > 0;
   const op = await Operation.begin(deps, { op: forward ? "release" : "rollback", from: current, to: target.pin, phase: "standby" });
+  // What was planned from must still be what is there: another operation may have finished while the
+  // question waited.
+  const now = await readStack(stack);
+  if (JSON.stringify(asConfig(machinesOf(now.settings))) !== JSON.stringify(asConfig(before)) || now.outputs.instanceId !== outputs.instanceId) {
+    await op.end();
+    throw new Ec2RollbackError("STACK_CHANGED", `stack "${stack.name}" changed while this ${op.current.op} waited to start; nothing was changed: run it again`);
+  }
+  /**
+   * Ends the record only when config, outputs and what serves agree again; otherwise leaves it (phase
+   * `<phase>-unfinished`) for `status` to show and `recover` to finish. Returns whether it ended.
+   */
+  const finish = async (): Promise<boolean> => {
+    const c = await checkConsistency(deps, undefined, { ignoreOperation: true }).catch(() => undefined);
+    if (c?.consistent) {
+      await op.end();
+      return true;
+    }
+    await op.phase(`${op.current.phase}-unfinished`, ui);
+    return false;
+  };
+  const orRecover = (ended: boolean) => (ended ? "" : "; the stack does not agree with what serves yet: finish with `ec2-rollback recover`");
 
   const apply = async (m: MachinesConfig, message: string, signal?: AbortSignal) => {
+    // An interruption that came before this step starts: no new update is begun.
+    if (signal?.aborted) throw new InterruptedError();
     await stack.setConfig(asConfig(m));
     ui.step(message);
-    return stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal });
+    const after = await stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal });
+    changed = true;
+    return after;
   };
   const check = { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal };
   const [port] = settings.appPorts;
@@ -204,6 +239,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   // (b) The target on the standby machine, running; (c) checked through its own address.
   let path: RollbackResult["path"];
   let candidateId: string;
+  /** Whether an update of this change has begun (then a lock is a failure to undo, not "nothing ran"). */
+  let changed = false;
   try {
     let after = outputs;
     const standbyNow = outputs.standbyInstanceId ? await cloud.describeInstance(outputs.standbyInstanceId) : undefined;
@@ -232,22 +269,24 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     }
     ui.succeed(`${target.label} is healthy on ${candidateId} (${standbySlot}), checked through its own address (${seconds(clock.now() - t0)})`);
   } catch (e) {
-    if (e instanceof StackLockedError) {
+    if (isEc2RollbackError(e, "OPERATION_TAKEN_OVER")) throw e;
+    if (e instanceof StackLockedError && !changed) {
       // Nothing ran: only the config changed, and it goes back as it was.
       await stack.setConfig(asConfig(before));
-      await op.end();
+      await finish();
       throw e;
     }
     const reason = reasonOf(e);
     ui.fail(`${target.label} failed before serving anyone: ${reason}`);
+    await recordRelease(deps, { version: target.pin, amiId: target.image.id, good: false, outcome: interrupted(e) ? "interrupted" : "failed" });
     const never = interrupted(e)
       ? `${target.label} was interrupted on the standby machine (${standbySlot}); it never served anyone`
       : `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
     if (!o.revert) {
-      await op.end(); // consistent: the address never moved, and the config says what the standby holds
+      const ended = await finish();
       throw new Ec2RollbackError(
         "CHANGE_FAILED",
-        `${never}; not reverted (--no-revert): it stays on the standby machine; the stack pins ${current}, which still serves at ${addr.publicIp}`,
+        `${never}; not reverted (--no-revert): it stays on the standby machine; the stack pins ${current}, which still serves at ${addr.publicIp}${orRecover(ended)}`,
         { cause: e },
       );
     }
@@ -263,10 +302,10 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
         { cause: e2 },
       );
     }
-    await op.end();
+    const ended = await finish();
     throw new Ec2RollbackError(
       interrupted(e) ? "INTERRUPTED" : "CHANGE_FAILED",
-      `${never}; the standby machine is back to ${before.standbyAmiVersion || "none"}; the stack pins ${current}, which still serves at ${addr.publicIp}`,
+      `${never}; the standby machine is back to ${before.standbyAmiVersion || "none"}; the stack pins ${current}, which still serves at ${addr.publicIp}${orRecover(ended)}`,
       { cause: e },
     );
   }
@@ -279,7 +318,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const flipStart = clock.now();
   let flipMs = 0;
   const bakeMs = Math.max(0, bakeMinutes) * 60_000;
-  const revertCtx = { op, before, current, target, standbySlot, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume };
+  const revertCtx = { op, finish, orRecover, before, current, target, standbySlot, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume, servedFrom: isoSeconds(flipStart) };
   try {
     await op.phase("flip", ui);
     const after = await apply(flipped, `moving the address ${addr.publicIp} to ${target.label} (${standbySlot})`, o.signal);
@@ -292,6 +331,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, { ...check, timeoutMs: Math.max(0, verifyEnds - clock.now()) });
     ui.succeed(`${target.label} serves at ${addr.publicIp} (${seconds(clock.now() - t0)})`);
   } catch (e) {
+    if (isEc2RollbackError(e, "OPERATION_TAKEN_OVER")) throw e;
     throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });
   }
   const timeToServingMs = clock.now() - t0;
@@ -302,8 +342,12 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     await op.phase("bake", ui);
     bake = await watchAlarms(deps, (await stack.outputs()).alarmNames ?? [], bakeMs, flipStart, o);
   } catch (e) {
+    if (isEc2RollbackError(e, "OPERATION_TAKEN_OVER")) throw e;
     throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });
   }
+
+  // A good release: it served, passed its checks and its bake.
+  await recordRelease(deps, { version: target.pin, amiId: target.image.id, app: await deps.appVersion?.().catch(() => undefined), servedFrom: isoSeconds(flipStart), good: true, outcome: "served" });
 
   // (g) The previous machine: kept stopped, kept running, or removed.
   const kept = settings.keepPrevious;
@@ -320,10 +364,10 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       const verb = kept === "none" ? "removing" : kept === "stopped" ? "stopping" : "starting";
       await apply(finalConfig, `${verb} the previous machine (${settings.liveSlot}, ${current})`);
     } catch (e) {
-      ui.warn(`${target.label} serves; applying keepPrevious=${kept} to the previous machine failed: ${messageOf(e)}; run \`pulumi up --stack ${stack.name}\``);
+      ui.warn(`${target.label} serves; applying keepPrevious=${kept} to the previous machine failed: ${messageOf(e)}`);
     }
   }
-  await op.end();
+  if (!(await finish())) ui.warn(`${target.label} serves, but the stack does not agree with it yet: finish with \`ec2-rollback recover\``);
   return {
     status: "changed",
     ...base,
@@ -356,6 +400,8 @@ async function flipBack(
   o: RollbackOptions,
   c: {
     op: Operation;
+    finish: () => Promise<boolean>;
+    orRecover: (ended: boolean) => string;
     before: MachinesConfig;
     current: string;
     target: ResolvedTarget;
@@ -366,16 +412,22 @@ async function flipBack(
     instanceBefore?: string;
     /** The volume's move back stops the failed machine: its declared state must say so. */
     dataVolume: boolean;
+    /** When the target started serving (the flip). */
+    servedFrom: string;
   },
 ): Promise<Ec2RollbackError> {
   const { stack, ui, clock } = deps;
   const failed = `${c.target.label} failed after the flip: ${c.reason}`;
   ui.fail(failed);
+  const served = { version: c.target.pin, amiId: c.target.image.id, servedFrom: c.servedFrom, good: false };
   if (!o.revert) {
-    await c.op.end(); // consistent: the target serves and is pinned
-    return new Ec2RollbackError("CHANGE_FAILED", `${failed}; not flipped back (--no-revert): the stack pins ${c.target.pin}, which serves; go back with \`ec2-rollback rollback ${c.current}\``, {
-      cause: c.cause,
-    });
+    await recordRelease(deps, { ...served, outcome: "failed" });
+    const ended = await c.finish();
+    return new Ec2RollbackError(
+      "CHANGE_FAILED",
+      `${failed}; not flipped back (--no-revert): the stack pins ${c.target.pin}${ended ? `, which serves; go back with \`ec2-rollback rollback ${c.current}\`` : c.orRecover(false)}`,
+      { cause: c.cause },
+    );
   }
   const back: MachinesConfig = { ...c.before, standbyAmiVersion: c.target.pin, standbyState: c.dataVolume ? "stopped" : c.before.standbyState };
   let pinned = c.target.pin;
@@ -387,6 +439,7 @@ async function flipBack(
     await stack.up({ message: `ec2-rollback: flip back to ${c.current} (${c.reason})`, onProgress: progressReporter(ui, clock) });
     if (c.instanceBefore) await waitForAddress(deps, c.allocationId, c.instanceBefore, { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
   } catch (e2) {
+    await recordRelease(deps, { ...served, outcome: "reverted" });
     await c.op.phase("flip-back-failed", ui);
     return new Ec2RollbackError(
       "CHANGE_FAILED",
@@ -395,10 +448,11 @@ async function flipBack(
       { cause: e2 },
     );
   }
-  await c.op.end();
+  await recordRelease(deps, { ...served, servedTo: isoSeconds(clock.now()), outcome: "reverted" });
+  const ended = await c.finish();
   return new Ec2RollbackError(
     c.cause instanceof InterruptedError || o.signal?.aborted ? "INTERRUPTED" : "CHANGE_FAILED",
-    `${failed}; flipped back: the stack pins ${c.current}, which serves again; ${c.target.label} stays on the standby machine (${c.standbySlot})`,
+    `${failed}; flipped back: the stack pins ${c.current}, which serves again; ${c.target.label} stays on the standby machine (${c.standbySlot})${c.orRecover(ended)}`,
     { cause: c.cause },
   );
 }

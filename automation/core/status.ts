@@ -16,6 +16,8 @@ export interface MachineReport {
 
 export interface StatusReport {
   stack: string;
+  /** The Pulumi backend used, and why (as the Pulumi CLI would choose it). */
+  backend?: string;
   region: string;
   appName: string;
   /** The version that serves (config) and its AMI (outputs). */
@@ -49,7 +51,7 @@ function instanceReport(i: InstanceHealth | undefined): MachineReport["instance"
   };
 }
 
-export async function status(deps: { stack: StackPort; cloud: CloudPort }): Promise<StatusReport> {
+export async function status(deps: { stack: StackPort; cloud: CloudPort; backend?: string }): Promise<StatusReport> {
   const { stack, cloud } = deps;
   const [state, history] = await Promise.all([readStack(stack), stack.history()]);
   const { settings, region, outputs } = state;
@@ -61,6 +63,7 @@ export async function status(deps: { stack: StackPort; cloud: CloudPort }): Prom
   const standby = health.standby;
   const report: StatusReport = {
     stack: stack.name,
+    backend: deps.backend,
     region,
     appName: settings.appName,
     amiVersion: settings.amiVersion,

@@ -2,9 +2,9 @@
 import { configKey } from "../../contract/config";
 import { amiName, amiNamePrefix, isAmiId, versionOfAmiName } from "../../contract/naming";
 import { compareSemver, isSemver } from "../../contract/semver";
-import { Ec2RollbackError } from "./errors";
+import { Ec2RollbackError, messageOf } from "./errors";
 import { BackupPort, CloudPort, MachineImage } from "./ports";
-import { BACKUP_PREFIX, parseBackupWhen, pickRecoveryPoint, readRecoveryPoints } from "./recoveryPoints";
+import { BACKUP_PREFIX, parseBackupWhen, pickRecoveryPoint } from "./recoveryPoints";
 
 export type TargetSpec =
   | { kind: "version"; version: string; name: string }
@@ -63,7 +63,14 @@ export async function resolveTarget(
   if (spec.kind === "backup") {
     // A recovery point is an AMI: from here on it is checked and pinned like any AMI id.
     if (!ctx.backup || !ctx.vault) throw new Ec2RollbackError("STACK_NOT_READY", "the stack has no backupVaultName output; run `pulumi up` first");
-    const points = await readRecoveryPoints(ctx.backup, ctx.vault);
+    // A vault that cannot be read is "could not read", never "none": in an emergency the difference matters.
+    const points = await ctx.backup.listEc2RecoveryPoints(ctx.vault).catch((e) => {
+      throw new Ec2RollbackError(
+        "BACKUP_UNREADABLE",
+        `could not read AWS Backup vault ${ctx.vault}: ${messageOf(e).split("\n")[0]}; nothing was changed. Its recovery points may well exist: fix the access and try again, or name a checkpoint version`,
+        { cause: e },
+      );
+    });
     const point = pickRecoveryPoint(points, spec.when);
     if (!point) {
       const when = spec.when === "latest" ? "" : ` at or before ${spec.when.toISOString()}`;

@@ -2,7 +2,8 @@
 import { amiNamePrefix, versionOfAmiName } from "../../contract/naming";
 import { compareSemver } from "../../contract/semver";
 import { BackupPort, CloudPort, StackPort, Ui } from "./ports";
-import { isoSeconds, readRecoveryPoints, recoveryPointTarget } from "./recoveryPoints";
+import { readRecoveryPoints, recoveryPointTarget } from "./recoveryPoints";
+import { isoSeconds } from "./time";
 import { readStack } from "./stackState";
 
 export interface RollbackPoint {

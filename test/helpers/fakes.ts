@@ -16,6 +16,7 @@ import {
   InstanceHealth,
   MachineImage,
   PreviewResult,
+  ProjectPort,
   StackOutputs,
   StackPort,
   Ui,
@@ -520,6 +521,29 @@ export class FakeStack implements StackPort {
   }
 }
 
+/** Other stacks of the project in the same backend: their config and tags, or why they cannot be read. */
+export class FakeProject implements ProjectPort {
+  stacks: Record<string, { config: Record<string, string>; tags?: Record<string, string> } | Error> = {};
+  constructor(private self: FakeStack) {}
+  async stackNames() {
+    return [this.self.name, ...Object.keys(this.stacks)];
+  }
+  async read(name: string) {
+    if (name === this.self.name) return { config: { ...this.self.config_ }, tags: { ...this.self.tags_ } };
+    const s = this.stacks[name];
+    if (!s) throw new Error(`no stack named '${name}' found`);
+    if (s instanceof Error) throw s;
+    return { config: { ...s.config }, tags: { ...(s.tags ?? {}) } };
+  }
+  /** A stack of the same app pinning `pin` (and `standby`). */
+  add(name: string, pin: string, standby?: string, tags?: Record<string, string>) {
+    this.stacks[name] = {
+      config: { "aws:region": "eu-west-1", "ec2-rollback:appName": "myapp", "ec2-rollback:amiVersion": pin, ...(standby ? { "ec2-rollback:standbyAmiVersion": standby } : {}) },
+      tags,
+    };
+  }
+}
+
 export function world(pin = "myapp-v1.2.3", o: ConstructorParameters<typeof FakeStack>[2] = {}) {
   const clock = new FakeClock();
   const cloud = new FakeCloud(clock);
@@ -527,5 +551,6 @@ export function world(pin = "myapp-v1.2.3", o: ConstructorParameters<typeof Fake
   const ui = new FakeUi();
   const http = new FakeHttp(cloud);
   const alarms = new FakeAlarms(clock);
-  return { cloud, stack, ui, clock, http, alarms };
+  const project = new FakeProject(stack);
+  return { cloud, stack, ui, clock, http, alarms, project };
 }

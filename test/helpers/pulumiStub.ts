@@ -20,8 +20,8 @@ export interface StubState {
   needsPassphrase?: boolean;
   /** Stack tags (`pulumi stack tag …`), kept in the backend. */
   tags?: Record<string, string>;
-  /** The backend keeps no stack tags (a DIY backend before Pulumi CLI 3.211): `set` succeeds, nothing is kept. */
-  dropsTags?: boolean;
+  /** The backend has no stack tags (a DIY backend before Pulumi CLI 3.211): every `stack tag` command fails as it does there. */
+  noTags?: boolean;
   /** Make `preview` record the --config-file it was given (its text), to check the stack's own config was left alone. */
   previewConfigFiles?: string[];
 }
@@ -71,8 +71,9 @@ if (a === "config" && args.includes("--json")) {
 if (a === "stack" && b === "tag") {
   // As the Automation API calls them: stack tag set <k> <v> | get <k> | rm <k> | ls --json (each with --stack).
   const verb = args[2];
+  if (state.noTags) fail("error: the current backend (file://" + process.cwd() + ") does not support stack tags");
   state.tags = state.tags || {};
-  if (verb === "set") { if (!state.dropsTags) state.tags[args[3]] = args[4]; save(); process.exit(0); }
+  if (verb === "set") { state.tags[args[3]] = args[4]; save(); process.exit(0); }
   if (verb === "rm") { delete state.tags[args[3]]; save(); process.exit(0); }
   if (verb === "get") { if (!(args[3] in state.tags)) fail("error: stack tag '" + args[3] + "' not found"); process.stdout.write(state.tags[args[3]] + "\n"); process.exit(0); }
   if (verb === "ls") { process.stdout.write(JSON.stringify(state.tags)); process.exit(0); }

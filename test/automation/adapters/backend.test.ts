@@ -26,6 +26,7 @@ describe("backend choice: the one the Pulumi CLI would use", function () {
       const b = chooseBackend(dir, env);
       expect(b.source, JSON.stringify(env)).to.equal(source);
       expect(b.env, source).to.deep.equal(source === "project file backend" ? { PULUMI_BACKEND_URL: `file://${path.join(dir, ".pulumi-state")}` } : {});
+      expect(b.description, source).to.match(source === "PULUMI_ACCESS_TOKEN" ? /^Pulumi Cloud \(PULUMI_ACCESS_TOKEN, no login\)$/ : /\(.+\)$/);
     }
   });
 });

@@ -53,6 +53,18 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect((e as Error).message).to.equal(`stack "prod" does not exist in this backend: create it with \`pulumi stack init prod\` in ${stub.projectDir}, or pass --stack <name>`);
   });
 
+  it("reads, sets and removes stack tags; a backend without stack tags (DIY before CLI 3.211) is 'no tags', not a failure", async () => {
+    const s = await open();
+    await s.setTag("ec2-rollback:operation", '{"op":"release","phase":"flip"}');
+    expect(await s.tags()).to.deep.equal({ "ec2-rollback:operation": '{"op":"release","phase":"flip"}' });
+    expect(argsOf("stack tag").map((c) => c.args.slice(0, 4).join(" "))).to.include.members(["stack tag set ec2-rollback:operation", "stack tag ls --json"]);
+    await s.removeTag("ec2-rollback:operation");
+    expect(await s.tags()).to.deep.equal({});
+    stub.setState({ ...stubState(), noTags: true });
+    await s.setTag("ec2-rollback:operation", "x");
+    expect(await s.tags()).to.deep.equal({});
+  });
+
   it("turns a locked stack into StackLockedError", async () => {
     stub.setState({ ...stubState(), locked: true });
     const s = await open();

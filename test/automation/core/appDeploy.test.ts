@@ -82,7 +82,7 @@ describe("app revisions through CodeDeploy", function () {
         revisionType: "S3",
         s3Location: { bucket: BUCKET, key: "myapp/1.1.0.zip", bundleType: "zip", eTag: '"etag-110"', version: "v-110" },
       });
-      expect(reg.description).to.match(/^myapp 1\.1\.0, uploaded 2026-11-24T10:00:00\.000Z by arn:aws:iam::111122223333:user\/alice$/);
+      expect(reg.description).to.match(/^myapp 1\.1\.0, uploaded 2026-11-24T10:00:01\.000Z by arn:aws:iam::111122223333:user\/alice$/);
 
       const create = cd.commandCalls(CreateDeploymentCommand)[0].args[0].input;
       expect(create).to.deep.include({ applicationName: "myapp-dev", deploymentGroupName: "myapp-dev", fileExistsBehavior: "DISALLOW" });

@@ -4,7 +4,6 @@ import { BackupClient, DescribeBackupJobCommand, ListRecoveryPointsByBackupVault
 import { AwsBackup } from "../../../automation/adapters/awsBackup";
 import { backupNow } from "../../../automation/core/backup";
 import { parseBackupWhen, pickRecoveryPoint } from "../../../automation/core/recoveryPoints";
-import { prune } from "../../../automation/core/prune";
 import { rollback } from "../../../automation/core/rollback";
 import { listVersions } from "../../../automation/core/versions";
 import { FakeUi, image, world } from "../../helpers/fakes";
@@ -95,7 +94,7 @@ describe("backups as rollback points", function () {
       const v = await listVersions({ ...world(), backup: backup(), ui });
       expect(v.map((p) => p.source)).to.deep.equal(Array(5).fill("checkpoint"));
       expect(ui.lines).to.include(
-        "warn could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault — the caller needs that permission; listing checkpoints only",
+        "warn could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault — the caller needs that permission; its recovery points are not listed (that does not mean there are none)",
       );
     });
   });
@@ -139,6 +138,18 @@ describe("backups as rollback points", function () {
       expect(w.stack.pin).to.equal("myapp-v1.2.3");
     });
 
+    it("backup:latest with a vault that cannot be read says 'could not read' with AWS's reason, never 'none', and changes nothing", async () => {
+      const w = withBackupImages();
+      bk.on(ListRecoveryPointsByBackupVaultCommand).rejects(Object.assign(new Error("User is not authorized to perform: backup:ListRecoveryPointsByBackupVault"), { name: "AccessDeniedException" }));
+      const e = await failure(rollback(w, { ...OPTS, target: "backup:latest" }), "BACKUP_UNREADABLE");
+      expect(e.message).to.equal(
+        "could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault — the caller needs that permission; " +
+          "nothing was changed. Its recovery points may well exist: fix the access and try again, or name a checkpoint version",
+      );
+      expect(e.message).to.not.include("no completed recovery point");
+      expect(w.stack.calls.some((c) => c.startsWith("set") || c.startsWith("up"))).to.equal(false);
+    });
+
     it("a date with no completed point at or before it: says so, changes nothing", async () => {
       const w = withBackupImages();
       const e = await failure(rollback(w, { ...OPTS, target: "backup:2026-11-19" }));
@@ -153,62 +164,6 @@ describe("backups as rollback points", function () {
       const r = await rollback(w, { ...OPTS, target: "ami-0000000000000b02a" });
       expect(r.status).to.equal("changed");
       expect(w.stack.pin).to.equal("ami-0000000000000b02a");
-    });
-  });
-
-  describe("prune", function () {
-    const NOW = Date.parse("2026-11-24T10:00:00Z");
-
-    it("keeps the N newest, the pinned one, the one pinned before it, and never touches recovery points", async () => {
-      const w = withBackupImages();
-      // pinned: 1.2.3; pinned before: 1.2.2 (history); newest: 2.1.0, 2.0.0
-      const r = await prune(w, { keep: 2, yes: true, dryRun: false });
-      expect(r.removed.map((x) => x.name)).to.deep.equal(["myapp-v1.2.1"]);
-      expect(r.kept).to.deep.include({ name: "myapp-v2.0.0", why: "among the 2 newest" });
-      expect(r.kept).to.deep.include({ name: "myapp-v1.2.3", why: "pinned now" });
-      expect(r.kept).to.deep.include({ name: "myapp-v1.2.2", why: "pinned before the current one" });
-      expect(w.cloud.deregistered).to.deep.equal(["ami-0000000000000121a"]);
-      expect(w.cloud.deletedSnapshots).to.deep.equal(["snap-0000000000000121a"]);
-      expect(w.cloud.images.filter((i) => i.name.startsWith("AwsBackup_"))).to.have.length(3);
-      expect(r.freedGiB).to.equal(20);
-    });
-
-    it("never removes the standby machine's version, however old", async () => {
-      const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.1" });
-      w.stack.history_ = w.stack.history_.slice(0, 1);
-      const r = await prune(w, { keep: 0, yes: true, dryRun: false });
-      expect(r.kept).to.deep.include({ name: "myapp-v1.2.1", why: "on the standby machine" });
-      expect(w.cloud.deregistered).to.not.include("ami-0000000000000121a");
-      expect(r.removed.map((x) => x.name)).to.include("myapp-v1.2.2");
-    });
-
-    it("--older-than removes only checkpoints older than that, still never the protected ones", async () => {
-      const w = world();
-      w.clock.t = NOW;
-      const r = await prune(w, { olderThanDays: 4, yes: true, dryRun: false });
-      // 2.0.0 (3.4 days old) stays; 2.1.0 is pending; 1.2.3 and 1.2.2 are protected; 1.2.1 (23 days) goes.
-      expect(r.removed.map((x) => x.name)).to.deep.equal(["myapp-v1.2.1"]);
-      expect(r.kept.filter((k) => k.why === "not older than 4 days").map((k) => k.name)).to.deep.equal(["myapp-v2.0.0"]);
-      const three = await prune(world(), { olderThanDays: 3, yes: true, dryRun: true });
-      expect(three.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.0.0", "myapp-v1.2.1"]);
-      expect(three.removed[0].snapshots).to.deep.equal(["snap-0000000000000200a"]);
-    });
-
-    it("deletes nothing without confirmation, or with --dry-run, and needs --keep or --older-than", async () => {
-      const w = world();
-      const e = await failure(prune(w, { keep: 0, yes: false, dryRun: false }));
-      expect(e.message).to.equal("refusing to delete AMIs without confirmation: no terminal to ask; pass --yes");
-      const no = { ...world(), ui: new FakeUi(true, false) };
-      await failure(prune(no, { keep: 0, yes: false, dryRun: false }));
-      const dry = await prune(w, { keep: 0, yes: false, dryRun: true });
-      // 2.1.0 is still pending: never removed while it is being created.
-      expect(dry.removed.map((x) => x.name)).to.deep.equal(["myapp-v2.0.0", "myapp-v1.2.1"]);
-      expect(dry.kept).to.deep.include({ name: "myapp-v2.1.0", why: "still being created" });
-      expect(w.cloud.deregistered).to.deep.equal([]);
-      expect(no.cloud.deregistered).to.deep.equal([]);
-      expect((await failure(prune(w, { yes: true, dryRun: false }))).message).to.equal(
-        "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>",
-      );
     });
   });
 });

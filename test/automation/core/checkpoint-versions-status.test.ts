@@ -15,8 +15,8 @@ describe("checkpoint", function () {
     const c = w.cloud.created[0];
     expect(c).to.deep.include({ instanceId: "i-0000000000000123a", name: "myapp-v1.3.0", reboot: true });
     expect(c.tags).to.deep.include({ App: "myapp", Version: "1.3.0", Stack: "dev", CreatedBy: `arn:aws:iam::${ACCOUNT}:user/alice` });
-    expect(c.tags.CreatedAt).to.equal("2026-11-24T10:00:00.000Z");
-    expect(r).to.deep.include({ name: "myapp-v1.3.0", amiId: "ami-0000000000000001b", version: "1.3.0", durationMs: 30_000 });
+    expect(c.tags.CreatedAt).to.equal("2026-11-24T10:00:01.000Z"); // after the record settled (1 s)
+    expect(r).to.deep.include({ name: "myapp-v1.3.0", amiId: "ami-0000000000000001b", version: "1.3.0", durationMs: 31_000 });
     expect(w.ui.lines.filter((l) => l.startsWith("progress"))).to.deep.equal([
       "progress AMI myapp-v1.3.0 (ami-0000000000000001b): pending (0s)",
       "progress AMI myapp-v1.3.0 (ami-0000000000000001b): pending (15s)",

@@ -206,7 +206,7 @@ describe("machine change: two machines, one address", function () {
     const w = world();
     w.stack.history_ = w.stack.history_.slice(0, 1);
     const e = await failure(rollback(deps(w), { ...OPTS }), "NO_PREVIOUS_VERSION");
-    expect(e.message).to.include('stack "dev" has no standby machine and no earlier version than myapp-v1.2.3');
+    expect(e.message).to.include('stack "dev" has no earlier good release, no standby machine and no earlier version than myapp-v1.2.3');
     expect(sets(w)).to.deep.equal([]);
   });
 

@@ -13,7 +13,7 @@ import { FakeUi, IP, T0, TIMING, world } from "../../helpers/fakes";
 import { failure } from "../../helpers/failure";
 
 const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, healthCheck: true, verifyTimeoutMs: 5 * 60_000, pollMs: 2000, bakePollMs: 5000 };
-const RECOVER = { yes: true, healthCheck: true, verifyTimeoutMs: 5 * 60_000, pollMs: 2000 };
+const RECOVER = { yes: true, healthCheck: true, verifyTimeoutMs: 5 * 60_000, pollMs: 2000, force: true };
 const OPERATOR = { host: "laptop", pid: 4242 };
 type World = ReturnType<typeof world>;
 const deps = (w: World) => ({ stack: w.stack, cloud: w.cloud, ui: w.ui, clock: w.clock, http: w.http, alarms: w.alarms, operator: OPERATOR });
@@ -48,7 +48,7 @@ describe("transaction: the operation record", function () {
   it("is written before anything changes, moves through the phases, and is removed when the change ends consistent", async () => {
     const w = world("myapp-v1.2.2");
     const phases: string[] = [];
-    w.stack.afterSetTag = (_, v) => phases.push(decodeRecord(v).phase);
+    w.stack.afterSetTag = (k, v) => k === OPERATION_TAG && phases.push(decodeRecord(v).phase);
     await rollback(deps(w), { ...OPTS, target: "1.2.3" });
     const firstChange = w.stack.calls.findIndex((c) => c.startsWith("set") || c.startsWith("up"));
     expect(w.stack.calls.indexOf(`tag ${OPERATION_TAG}`)).to.be.below(firstChange);
@@ -60,7 +60,7 @@ describe("transaction: the operation record", function () {
   it("names who and what: op (release forward, rollback back), from, to, host, pid, start", async () => {
     const w = world("myapp-v1.2.2");
     let seen: OperationRecord | undefined;
-    w.stack.afterSetTag = (_, v) => (seen ??= decodeRecord(v));
+    w.stack.afterSetTag = (k, v) => k === OPERATION_TAG && (seen ??= decodeRecord(v));
     await rollback(deps(w), { ...OPTS, target: "1.2.3", bakeMinutes: 0 });
     expect(seen).to.deep.equal({ op: "release", from: "myapp-v1.2.2", to: "myapp-v1.2.3", phase: "standby", host: "laptop", pid: 4242, startedAt: "2026-11-24T10:00:00Z" });
   });
@@ -96,7 +96,7 @@ describe("transaction: the operation record", function () {
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.2", bakeMinutes: 0 });
     expect(r.status).to.equal("changed");
     expect(w.ui.lines.some((l) => l.startsWith("warn this stack's backend keeps no stack tags"))).to.equal(true);
-    expect(w.stack.calls.filter((c) => c.startsWith("tag"))).to.have.length(1);
+    expect(w.stack.calls.filter((c) => c === `tag ${OPERATION_TAG}`)).to.have.length(1);
   });
 
   it("rollback to the pinned version is a no-op only when config, outputs and the serving machine agree; otherwise it says what disagrees and points at recover", async () => {
@@ -105,6 +105,40 @@ describe("transaction: the operation record", function () {
     w.cloud.launch("ami-0000000000000122a", T0 - 600_000);
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3" }), "STACK_INCONSISTENT");
     expect(e.message).to.match(/^not a no-op: the stack pins myapp-v1\.2\.3 but disagrees with what serves: the Elastic IP 203\.0\.113\.10 is on i-0000000000000122a, not on the live machine i-0000000000000123a; .*nothing was changed\. `ec2-rollback recover` makes it agree/);
+  });
+});
+
+describe("transaction: the record ends only when the stack agrees again", function () {
+  it("--no-revert after the standby's update failed: config and outputs disagree, so the record stays and the message says recover", async () => {
+    const w = world();
+    w.stack.upOutcomes = ["fail"];
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2", revert: false }), "CHANGE_FAILED");
+    expect(e.message).to.match(/not reverted \(--no-revert\).*finish with `ec2-rollback recover`$/);
+    expect(record(w)!.phase).to.match(/-unfinished$/);
+    await recover({ ...deps(w), ui: new FakeUi() }, { ...RECOVER, force: true });
+    await expectConsistent(w);
+  });
+
+  it("keepPrevious's update failing: the change stands, with a warning (the previous machine runs although the config says stopped)", async () => {
+    const w = world("myapp-v1.2.2");
+    w.stack.upOutcomes = ["ok", "ok", "fail"];
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", bakeMinutes: 0 });
+    expect(r.status).to.equal("changed");
+    // The previous machine's power state is not part of "consistent": the record ends, and the warning says what did not happen.
+    expect(w.ui.lines.some((l) => l.startsWith("warn myapp-v1.2.3 serves; applying keepPrevious=stopped to the previous machine failed"))).to.equal(true);
+    await expectConsistent(w);
+  });
+
+  it("a stack that changed while the question waited: nothing is changed, run it again", async () => {
+    const w = { ...world(), ui: new FakeUi(true, true) };
+    w.ui.confirm = async () => {
+      w.stack.config_["ec2-rollback:standbyAmiVersion"] = "myapp-v1.2.1"; // another operator's change finished meanwhile
+      return true;
+    };
+    const e = await failure(rollback(deps(w), { ...OPTS, yes: false, target: "1.2.2" }), "STACK_CHANGED");
+    expect(e.message).to.equal('stack "dev" changed while this rollback waited to start; nothing was changed: run it again');
+    expect(w.stack.calls.filter((c) => c.startsWith("set") || c.startsWith("up"))).to.deep.equal([]);
+    expect(record(w)).to.equal(undefined);
   });
 });
 
@@ -190,6 +224,42 @@ describe("transaction: process death at every step, then recover", function () {
     await expectConsistent(w);
   });
 
+  it("recover does not take over a young record (its change may still be running elsewhere) without --force", async () => {
+    const w = world("myapp-v1.2.2");
+    w.stack.upOutcomes = ["ok", "die-after"];
+    await runUntilStuck(rollback(deps(w), { ...OPTS, target: "1.2.3" }));
+    const e = await failure(recover({ ...deps(w), ui: new FakeUi() }, { ...RECOVER, force: false }), "OPERATION_IN_PROGRESS");
+    expect(e.message).to.match(/^the unfinished release on stack "dev" started 2026-11-24T10:00:00Z on laptop \(pid 4242\), phase flip: it may still be running; nothing was changed\. If its process is gone, run `ec2-rollback recover --force`$/);
+    w.clock.t += 31 * 60_000; // long gone
+    expect((await recover({ ...deps(w), ui: new FakeUi() }, { ...RECOVER, force: false })).status).to.equal("recovered");
+    await expectConsistent(w);
+  });
+
+  it("a change whose record was taken over by another operator stops without changing anything more", async () => {
+    const w = world("myapp-v1.2.2");
+    w.stack.afterSetTag = (k, v) => {
+      if (k === OPERATION_TAG && decodeRecord(v).phase === "check") {
+        w.stack.afterSetTag = undefined;
+        w.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "recover", from: "myapp-v1.2.2", to: "myapp-v1.2.2", phase: "recover", host: "other", pid: 9, startedAt: "2026-11-24T10:01:00Z" });
+      }
+    };
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3" }), "OPERATION_TAKEN_OVER");
+    expect(e.message).to.include("was replaced: recover myapp-v1.2.2 -> myapp-v1.2.2 started 2026-11-24T10:01:00Z on other (pid 9)");
+    const ups = w.stack.calls.filter((c) => c.startsWith("up")).length;
+    expect(ups).to.equal(1); // the standby's launch; no flip, no restore
+  });
+
+  it("recover after an alarm in the bake whose flip back died: the rejected target is not kept; the version before is", async () => {
+    const w = world("myapp-v1.2.2");
+    w.alarms.firesAt["myapp-dev-app-health"] = T0 + 120_000;
+    w.stack.upOutcomes = ["ok", "ok", "die-before"]; // the flip back's update never runs
+    await runUntilStuck(rollback(deps(w), { ...OPTS, target: "1.2.3" }));
+    expect(record(w)!.phase).to.equal("flip-back");
+    const r = await recover({ ...deps(w), ui: new FakeUi() }, RECOVER);
+    expect(r).to.deep.include({ serves: "myapp-v1.2.2", kept: false });
+    await expectConsistent(w);
+  });
+
   it("recover confirms like any change: no terminal and no --yes refuses, exit 2", async () => {
     const w = world();
     w.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "a", to: "b", phase: "flip", host: "h", pid: 1, startedAt: "x" });
@@ -204,8 +274,8 @@ describe("transaction: a signal at every phase ends consistent, with no record",
     it(`signal during "${phase}"`, async () => {
       const w = world("myapp-v1.2.2");
       const c = new AbortController();
-      w.stack.afterSetTag = (_, v) => {
-        if (decodeRecord(v).phase === phase) c.abort("SIGTERM");
+      w.stack.afterSetTag = (k, v) => {
+        if (k === OPERATION_TAG && decodeRecord(v).phase === phase) c.abort("SIGTERM");
       };
       const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", signal: c.signal }).then(
         (x) => x,

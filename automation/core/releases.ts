@@ -1,0 +1,89 @@
+// Releases: a durable record of what served, when, and whether it was good — one stack tag per machine
+// change (`ec2-rollback:release:<seq>`), in the backend every client reads, apart from the update
+// history (so trimming that history loses nothing). Failed and reverted attempts are recorded too, and
+// never count as good. "Previous" means the last good release before the one serving now.
+import { RELEASE_TAG_PREFIX, releaseTag } from "../../contract/naming";
+import { messageOf } from "./errors";
+import { StackPort, Ui } from "./ports";
+
+export type ReleaseOutcome = "served" | "failed" | "reverted" | "interrupted";
+
+export interface Release {
+  seq: number;
+  /** The machine version as pinned (`myapp-v1.2.3` or `ami-…`). */
+  version: string;
+  amiId: string;
+  /** The app revision live on it (CodeDeploy), when known. */
+  app?: string;
+  /** When it started and stopped serving (ISO); none for an attempt that never served. */
+  servedFrom?: string;
+  servedTo?: string;
+  /** It passed its checks (and its bake) and served. */
+  good: boolean;
+  outcome: ReleaseOutcome;
+}
+
+/** How many releases are kept; older tags are removed when a new one is written. */
+export const KEPT_RELEASES = 100;
+
+const short = (r: Release) => ({ v: r.version, ami: r.amiId, app: r.app, from: r.servedFrom, to: r.servedTo, ok: r.good, r: r.outcome });
+
+export function encodeRelease(r: Release): string {
+  return JSON.stringify(short(r));
+}
+
+/** Every release in the tags, newest first; a tag that cannot be read is left out. */
+export function releasesOf(tags: Record<string, string>): Release[] {
+  const out: Release[] = [];
+  for (const [k, v] of Object.entries(tags)) {
+    if (!k.startsWith(RELEASE_TAG_PREFIX)) continue;
+    const seq = Number(k.slice(RELEASE_TAG_PREFIX.length));
+    try {
+      const j = JSON.parse(v);
+      if (!Number.isInteger(seq) || typeof j.v !== "string") continue;
+      out.push({ seq, version: j.v, amiId: String(j.ami ?? ""), app: j.app, servedFrom: j.from, servedTo: j.to, good: j.ok === true, outcome: j.r ?? "served" });
+    } catch {
+      // not one of ours
+    }
+  }
+  return out.sort((a, b) => b.seq - a.seq);
+}
+
+/** The release serving now: the newest good one that has not stopped serving. */
+export function servingRelease(releases: Release[]): Release | undefined {
+  return releases.find((r) => r.good && !r.servedTo);
+}
+
+/**
+ * The last good release before the one serving now (`current` is the pinned version): never a failed
+ * or reverted attempt, never the current version itself.
+ */
+export function lastGoodBefore(releases: Release[], current: string): Release | undefined {
+  return releases.find((r) => r.good && r.version !== current && r !== servingRelease(releases));
+}
+
+/**
+ * Records a machine change. A good one also ends the serving of the release before it. Failures to
+ * write are said, not fatal: the change itself is done.
+ */
+export async function recordRelease(deps: { stack: StackPort; ui: Ui }, r: Omit<Release, "seq">): Promise<Release | undefined> {
+  const { stack, ui } = deps;
+  try {
+    const releases = releasesOf(await stack.tags());
+    const seq = (releases[0]?.seq ?? 0) + 1;
+    const rec: Release = { ...r, seq };
+    if (r.good) {
+      for (const prev of releases.filter((x) => x.good && !x.servedTo)) {
+        await stack.setTag(releaseTag(prev.seq), encodeRelease({ ...prev, servedTo: r.servedFrom }));
+      }
+    }
+    await stack.setTag(releaseTag(seq), encodeRelease(rec));
+    // Older ones go, but never the one serving or the last good one before it.
+    const keep = new Set([servingRelease(releases)?.seq, lastGoodBefore(releases, r.version)?.seq]);
+    for (const old of releases.slice(KEPT_RELEASES - 1)) if (!keep.has(old.seq)) await stack.removeTag(releaseTag(old.seq));
+    return rec;
+  } catch (e) {
+    ui.warn(`could not record the release of ${r.version}: ${messageOf(e)}`);
+    return undefined;
+  }
+}

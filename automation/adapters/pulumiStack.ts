@@ -84,24 +84,20 @@ export class PulumiStack implements StackPort {
   private constructor(
     private readonly stack: Stack,
     private readonly workDir: string,
-    private readonly forwardInterrupt: boolean,
+    /** How long an interrupt waits for `pulumi` to show it got it itself before it is passed on. */
+    private readonly forwardGraceMs: number,
   ) {}
 
   get name(): string {
     return this.stack.name;
   }
 
-  /**
-   * `forwardInterrupt`: pass an abort on to `pulumi` as SIGINT. Off when a terminal is attached: its
-   * Ctrl-C already reached `pulumi` (same process group) and started a graceful cancel, and a second
-   * SIGINT would make Pulumi quit at once, mid-operation.
-   */
-  static async open(o: { workDir: string; stackName: string; env: Record<string, string>; forwardInterrupt?: boolean }): Promise<PulumiStack> {
+  static async open(o: { workDir: string; stackName: string; env: Record<string, string>; forwardGraceMs?: number }): Promise<PulumiStack> {
     const ctx = { stack: o.stackName, workDir: o.workDir };
     try {
       const ws = await LocalWorkspace.create({ workDir: o.workDir, envVars: { PULUMI_SKIP_UPDATE_CHECK: "true", ...o.env } });
       const stack = await Stack.select(o.stackName, ws);
-      return new PulumiStack(stack, o.workDir, o.forwardInterrupt ?? true);
+      return new PulumiStack(stack, o.workDir, o.forwardGraceMs ?? 2000);
     } catch (e) {
       throw explainPulumiError(e, ctx);
     }
@@ -130,14 +126,27 @@ export class PulumiStack implements StackPort {
   }
 
   async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {
+    // Whether `pulumi` already got the interrupt itself (a terminal's Ctrl-C reaches the whole process
+    // group; so can a service manager's SIGTERM): it then says it is cancelling, and must not get a
+    // second one, which would make it quit mid-update.
+    let cancelling = false;
+    const sawCancel = (text: string) => {
+      if (/cancell?ing/i.test(text)) cancelling = true;
+    };
+    const forwarded = this.interruptFor(o.signal, () => cancelling);
     try {
       const r = await this.call(
         () =>
           this.stack.up({
             message: o.message,
-            signal: this.interruptFor(o.signal),
-            onOutput: (text) => o.onProgress({ kind: "output", text }),
+            signal: forwarded.signal,
+            onOutput: (text) => {
+              sawCancel(text);
+              o.onProgress({ kind: "output", text });
+            },
+            onError: sawCancel,
             onEvent: (e) => {
+              if (e.cancelEvent) cancelling = true;
               const p = progressOf(e);
               if (p) o.onProgress(p);
             },
@@ -149,24 +158,33 @@ export class PulumiStack implements StackPort {
       this.cachedOutputs = undefined; // a failed update may have changed some
       if (o.signal?.aborted && !(e instanceof StackLockedError)) throw new InterruptedError();
       throw e;
+    } finally {
+      forwarded.dispose();
     }
   }
 
   /**
-   * The abort to pass on to `pulumi` (as SIGINT, its graceful cancel). A terminal's Ctrl-C already
-   * reached it (same process group), so that one is not passed twice; SIGTERM or SIGHUP sent to this
-   * process alone, or any abort without a terminal, is.
+   * The abort passed on to `pulumi` (as SIGINT, its graceful cancel), `forwardGraceMs` after ours,
+   * unless `pulumi` shows by then that it got the interrupt itself.
    */
-  private interruptFor(signal?: AbortSignal): AbortSignal | undefined {
-    if (!signal) return undefined;
-    if (this.forwardInterrupt) return signal;
+  private interruptFor(signal: AbortSignal | undefined, cancelling: () => boolean): { signal?: AbortSignal; dispose: () => void } {
+    if (!signal) return { dispose: () => undefined };
     const forward = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      if (signal.reason !== "SIGINT") forward.abort(signal.reason);
+      timer = setTimeout(() => {
+        if (!cancelling()) forward.abort(signal.reason);
+      }, this.forwardGraceMs);
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
-    return forward.signal;
+    return {
+      signal: forward.signal,
+      dispose: () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+      },
+    };
   }
 
   async preview(o: { message: string; onProgress: (p: UpProgress) => void; config?: Record<string, string> }): Promise<PreviewResult> {

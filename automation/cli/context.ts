@@ -34,9 +34,8 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
   const { PulumiStack } = await import("../adapters/pulumiStack");
   const { Ec2Cloud } = await import("../adapters/ec2Cloud");
 
-  const onTerminal = !!(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
   const backend = chooseBackend(projectDir);
-  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env, forwardInterrupt: !onTerminal });
+  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env });
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
   const region = config[REGION_KEY];
   if (!region) {

@@ -20,6 +20,8 @@ export interface StubState {
   needsPassphrase?: boolean;
   /** Stack tags (`pulumi stack tag …`), kept in the backend. */
   tags?: Record<string, string>;
+  /** `up` says at once that it got an interrupt itself ("^C received; cancelling"), as after a terminal's Ctrl-C. */
+  announceCancel?: boolean;
   /** The backend has no stack tags (a DIY backend before Pulumi CLI 3.211): every `stack tag` command fails as it does there. */
   noTags?: boolean;
   /** Make `preview` record the --config-file it was given (its text), to check the stack's own config was left alone. */
@@ -103,6 +105,7 @@ const finishUp = () => {
 if (a === "up") {
   if (state.upSleepMs) {
     const sleepMs = state.upSleepMs; state.upSleepMs = 0; save();
+    if (state.announceCancel) process.stdout.write("^C received; cancelling. If you would like to terminate immediately, press ^C again.\n");
     process.on("SIGINT", () => {
       fs.appendFileSync(logPath, JSON.stringify({ args: ["SIGINT"] }) + "\n");
       fail("error: update canceled");

@@ -98,33 +98,27 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect(stub.calls().length, "outputs come from up's result, not another call").to.equal(before);
   });
 
-  it("with no terminal, forwards Ctrl-C to pulumi (which cancels) and reports an interruption", async () => {
-    stub.setState({ ...stubState(), upSleepMs: 5000 });
-    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: true });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 700);
-    const e = await failure(s.up({ message: "m", onProgress: () => undefined, signal: controller.signal }));
-    expect(e).to.be.instanceOf(InterruptedError);
-    expect(stub.calls().map((c) => c.args[0])).to.include("SIGINT");
+  it("passes an interrupt on to pulumi (which cancels gracefully) when pulumi did not get it itself, and reports an interruption", async () => {
+    for (const reason of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+      stub.setState({ ...stubState(), upSleepMs: 5000 });
+      const seen = stub.calls().length;
+      const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardGraceMs: 200 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(reason), 700);
+      const e = await failure(s.up({ message: "m", onProgress: () => undefined, signal: controller.signal }));
+      expect(e, reason).to.be.instanceOf(InterruptedError);
+      expect(stub.calls().slice(seen).filter((c) => c.args[0] === "SIGINT"), reason).to.have.length(1);
+      stub.setState({ ...stubState() });
+    }
   });
 
-  it("on a terminal, leaves the interrupt to the terminal (no second SIGINT that would make pulumi quit at once)", async () => {
-    stub.setState({ ...stubState(), upSleepMs: 1500 });
-    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: false });
+  it("never a second SIGINT when pulumi got the interrupt itself (a terminal's Ctrl-C reaches it): that would make it quit mid-update", async () => {
+    stub.setState({ ...stubState(), upSleepMs: 1500, announceCancel: true });
+    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardGraceMs: 300 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort("SIGINT"), 300);
+    setTimeout(() => controller.abort("SIGINT"), 500);
     await s.up({ message: "m", onProgress: () => undefined, signal: controller.signal });
     expect(stub.calls().map((c) => c.args[0])).to.not.include("SIGINT");
-  });
-
-  it("on a terminal, passes SIGTERM/SIGHUP on to pulumi (they were sent to ec2-rollback alone), which cancels", async () => {
-    stub.setState({ ...stubState(), upSleepMs: 5000 });
-    const s = await PulumiStack.open({ workDir: stub.projectDir, stackName: "dev", env: {}, forwardInterrupt: false });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort("SIGTERM"), 700);
-    const e = await failure(s.up({ message: "m", onProgress: () => undefined, signal: controller.signal }));
-    expect(e).to.be.instanceOf(InterruptedError);
-    expect(stub.calls().map((c) => c.args[0])).to.include("SIGINT");
   });
 
   it("sets nothing when validation fails", async () => {

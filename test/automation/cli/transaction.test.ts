@@ -24,8 +24,8 @@ describe("ec2-rollback CLI (spawned): a change is a transaction", function () {
 
   for (const signal of ["SIGTERM", "SIGHUP"] as const) {
     it(`${signal} during the update: pulumi is cancelled, the standby put back, exit 130, no record left`, async () => {
-      stub.setState({ ...stubState(), upSleepMs: 2500 });
-      // Signalled while `pulumi up` runs (the stub's first update takes 2.5 s).
+      stub.setState({ ...stubState(), upSleepMs: 4500 });
+      // Signalled while `pulumi up` runs (the stub's first update takes 4.5 s; the interrupt reaches it after a 2 s grace).
       const r = await cliSignalled(release(), env, signal, /launching myapp-v1\.2\.2 on the standby machine/, 800);
       expect(r.signalled).to.equal(true);
       expect(r.code, r.stderr).to.equal(130);

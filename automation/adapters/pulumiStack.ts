@@ -210,16 +210,30 @@ export class PulumiStack implements StackPort {
     return { changes, steps };
   }
 
-  /** `Pulumi.<stack>.yaml` with `values` set, in a private temporary folder. */
+  /**
+   * `Pulumi.<stack>.yaml` (where Pulumi.yaml's `stackConfigDir` puts it) with `values` set, in a private
+   * temporary folder. A stack whose config is not in such a file (kept in Pulumi Cloud) cannot be
+   * previewed with other values without changing it: that is refused, never previewed from nothing.
+   */
   private configFileWith(values: Record<string, string>): { path: string; remove: () => void } {
     const short = this.name.split("/").at(-1)!;
-    const own = ["yaml", "yml"].map((ext) => path.join(this.workDir, `Pulumi.${short}.${ext}`)).find((f) => fs.existsSync(f));
-    const doc = parseDocument(own ? fs.readFileSync(own, "utf8") : "config: {}\n");
+    const project = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(this.workDir, f)).find((f) => fs.existsSync(f));
+    const configDir = (project ? (parseDocument(fs.readFileSync(project, "utf8")).get("stackConfigDir") as string | undefined) : undefined) ?? ".";
+    const dir = path.resolve(this.workDir, configDir);
+    const own = ["yaml", "yml"].map((ext) => path.join(dir, `Pulumi.${short}.${ext}`)).find((f) => fs.existsSync(f));
+    if (!own) {
+      throw new Ec2RollbackError(
+        "PREVIEW_UNAVAILABLE",
+        `--preview needs the stack's settings file Pulumi.${short}.yaml in ${dir}, and there is none (is its config kept in Pulumi Cloud?); ` +
+          "nothing was changed. Preview without it: `pulumi preview` after setting the keys by hand",
+      );
+    }
+    const doc = parseDocument(fs.readFileSync(own, "utf8"));
     for (const [k, v] of Object.entries(values)) doc.setIn(["config", k], v);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2-rollback-preview-"));
-    const file = path.join(dir, `Pulumi.${short}.yaml`);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ec2-rollback-preview-"));
+    const file = path.join(tmp, `Pulumi.${short}.yaml`);
     fs.writeFileSync(file, doc.toString(), { mode: 0o600 });
-    return { path: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+    return { path: file, remove: () => fs.rmSync(tmp, { recursive: true, force: true }) };
   }
 
   /** The other stacks of this project in the same backend, read without selecting them. */

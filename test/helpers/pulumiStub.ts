@@ -137,6 +137,7 @@ export function installStubPulumi(initial: StubState): Stub {
   fs.mkdirSync(binDir);
   fs.mkdirSync(projectDir);
   fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), "name: ec2-rollback\nruntime: nodejs\n");
+  fs.writeFileSync(path.join(projectDir, "Pulumi.dev.yaml"), "encryptionsalt: v1:abc\nconfig:\n  aws:region: eu-west-1\n  ec2-rollback:amiVersion: myapp-v1.2.3\n");
   fs.writeFileSync(path.join(binDir, "pulumi"), SCRIPT, { mode: 0o755 });
   const logPath = path.join(root, "calls.jsonl");
   const statePath = path.join(root, "state.json");

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { PulumiStack } from "../../../automation/adapters/pulumiStack";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../../../automation/core/errors";
 import { rollback } from "../../../automation/core/rollback";
@@ -119,6 +121,24 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     setTimeout(() => controller.abort("SIGINT"), 500);
     await s.up({ message: "m", onProgress: () => undefined, signal: controller.signal });
     expect(stub.calls().map((c) => c.args[0])).to.not.include("SIGINT");
+  });
+
+  it("previews other config from a copy of the stack's settings file (where stackConfigDir puts it), leaving the stack's own untouched", async () => {
+    const s = await open();
+    await s.preview({ message: "m", onProgress: () => undefined, config: { "ec2-rollback:standbyAmiVersion": "myapp-v1.2.2" } });
+    const used = stub.state().previewConfigFiles![0];
+    expect(used).to.include("encryptionsalt: v1:abc").and.include("aws:region: eu-west-1").and.include("ec2-rollback:standbyAmiVersion: myapp-v1.2.2");
+    expect(fs.readFileSync(path.join(stub.projectDir, "Pulumi.dev.yaml"), "utf8")).to.not.include("standbyAmiVersion");
+
+    fs.mkdirSync(path.join(stub.projectDir, "config"));
+    fs.renameSync(path.join(stub.projectDir, "Pulumi.dev.yaml"), path.join(stub.projectDir, "config", "Pulumi.dev.yaml"));
+    fs.appendFileSync(path.join(stub.projectDir, "Pulumi.yaml"), "stackConfigDir: config\n");
+    await s.preview({ message: "m", onProgress: () => undefined, config: { "ec2-rollback:liveSlot": "green" } });
+    expect(stub.state().previewConfigFiles![1]).to.include("encryptionsalt: v1:abc").and.include("ec2-rollback:liveSlot: green");
+
+    fs.rmSync(path.join(stub.projectDir, "config"), { recursive: true });
+    const e = await failure(s.preview({ message: "m", onProgress: () => undefined, config: { "ec2-rollback:liveSlot": "green" } }), "PREVIEW_UNAVAILABLE");
+    expect(e.message).to.match(/^--preview needs the stack's settings file Pulumi\.dev\.yaml in .*config, and there is none/);
   });
 
   it("sets nothing when validation fails", async () => {

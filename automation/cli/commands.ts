@@ -151,8 +151,8 @@ export const COMMANDS: CommandSpec[] = [
     arguments: [
       [
         "[version]",
-        "1.2.2, v1.2.2, <appName>-v1.2.2, ami-…, backup:latest or backup:<UTC date[Thh:mm]> (a date alone = the end of that day); " +
-          "default: the standby machine's version, else the version pinned before the current one",
+        "1.2.2, v1.2.2, <appName>-v1.2.2, ami-…, backup:latest or backup:<UTC date[Thh:mm]> (a date alone = the end of that day), " +
+          "or release:<n> (machine and app as they were together, see `releases`); default: the last good release before the current one",
       ],
     ],
     options: [
@@ -168,28 +168,43 @@ export const COMMANDS: CommandSpec[] = [
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
       const bakeMinutes = opts.bake === undefined ? undefined : wholeNumber(opts.bake, "--bake", 0);
       const { rollback } = await import("../core/rollback");
+      const { liveAppVersion } = await import("../core/appDeploy");
+      const { parseReleaseTarget, rollbackRelease } = await import("../core/releaseRollback");
       const { fetchProbe } = await import("../adapters/system");
-      const { openAlarms } = await import("./context");
-      const deps = await backupDeps(g);
-      return rollback(
-        { ...deps, http: fetchProbe, alarms: await openAlarms(deps) },
-        {
-          target,
-          yes: g.yes,
-          revert: opts.revert as boolean,
-          preview: opts.preview as boolean,
-          healthCheck: opts.healthCheck as boolean,
-          healthUrl: opts.healthUrl as string | undefined,
-          verifyTimeoutMs,
-          pollMs: 2000,
-          bakeMinutes,
-          bakePollMs: 5000,
-          fresh: opts.fresh as boolean,
-          signal,
-        },
-      );
+      const { openAlarms, openAppServices } = await import("./context");
+      const base = await backupDeps(g);
+      const app = await openAppServices(base);
+      const deps = { ...base, ...app, http: fetchProbe, alarms: await openAlarms(base), appVersion: () => liveAppVersion({ stack: base.stack, deploy: app.deploy }) };
+      const options = {
+        yes: g.yes,
+        revert: opts.revert as boolean,
+        preview: opts.preview as boolean,
+        healthCheck: opts.healthCheck as boolean,
+        healthUrl: opts.healthUrl as string | undefined,
+        verifyTimeoutMs,
+        pollMs: 2000,
+        bakeMinutes,
+        bakePollMs: 5000,
+        fresh: opts.fresh as boolean,
+        signal,
+      };
+      const release = parseReleaseTarget(target);
+      if (release !== undefined) return rollbackRelease(deps, { ...options, release, appTimeoutMs: 60 * MINUTE });
+      return rollback(deps, { ...options, target });
     },
-    format: format.formatRollback,
+    format: (r: import("../core/rollback").RollbackResult | import("../core/releaseRollback").ReleaseRollbackResult) =>
+      "release" in r ? format.formatReleaseRollback(r) : format.formatRollback(r),
+  }),
+
+  define({
+    name: "releases",
+    summary: "every machine change as a release, newest first: version, AMI, the app version live on it, when it served, and whether it was good; * = serving",
+    async run({ g }) {
+      const { releasesOf } = await import("../core/releases");
+      const { stack } = await commandDeps(g);
+      return releasesOf(await stack.tags());
+    },
+    format: format.formatReleases,
   }),
 
   define({

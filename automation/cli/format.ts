@@ -5,6 +5,8 @@ import { formatBytes } from "../core/bytes";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { PruneResult } from "../core/prune";
 import type { RecoverResult } from "../core/recover";
+import type { ReleaseRollbackResult } from "../core/releaseRollback";
+import { Release, servingRelease } from "../core/releases";
 import type { RollbackResult } from "../core/rollback";
 import type { MachineReport, StatusReport } from "../core/status";
 import type { RollbackPoint } from "../core/versions";
@@ -81,6 +83,21 @@ export function formatRollback(r: RollbackResult): string {
     `previous     ${r.previous ? `${r.previous.pin} on ${r.previous.slot} (${r.previous.instanceId ?? "?"}): ${kept}` : "-"}`,
     `total        ${seconds(r.totalMs)}`,
   ].join("\n");
+}
+
+export function formatReleases(rs: Release[]): string {
+  if (!rs.length) return "no releases recorded yet: every `release`/`rollback` records one";
+  const serving = servingRelease(rs);
+  const t = (iso?: string) => iso?.replace(/\.\d+Z$/, "Z") ?? "-";
+  return table([
+    ["", "#", "VERSION", "AMI", "APP", "SERVED FROM", "TO", "RESULT"],
+    ...rs.map((r) => [r === serving ? "*" : "", String(r.seq), r.version, r.amiId, r.app ?? "-", t(r.servedFrom), t(r.servedTo), r.good ? "good" : r.outcome]),
+  ]);
+}
+
+export function formatReleaseRollback(r: ReleaseRollbackResult): string {
+  const app = "deploymentId" in r.app ? formatDeploy(r.app) : `app unchanged${r.app.version ? ` (${r.app.version} live)` : ""}`;
+  return [`release #${r.release.seq}:`, formatRollback(r.machine), app].join("\n");
 }
 
 export function formatRecover(r: RecoverResult): string {

@@ -66,10 +66,20 @@ export function lastGoodBefore(releases: Release[], current: string): Release | 
  * Records a machine change. A good one also ends the serving of the release before it. Failures to
  * write are said, not fatal: the change itself is done.
  */
-export async function recordRelease(deps: { stack: StackPort; ui: Ui }, r: Omit<Release, "seq">): Promise<Release | undefined> {
+export async function recordRelease(
+  deps: { stack: StackPort; ui: Ui },
+  r: Omit<Release, "seq">,
+  /** What served before this change; recorded as a good release first when nothing is serving on record (a stack's first release). */
+  before?: { version: string; amiId?: string },
+): Promise<Release | undefined> {
   const { stack, ui } = deps;
   try {
-    const releases = releasesOf(await stack.tags());
+    let releases = releasesOf(await stack.tags());
+    if (r.good && before && !servingRelease(releases) && before.version !== r.version) {
+      const baseline: Release = { seq: (releases[0]?.seq ?? 0) + 1, version: before.version, amiId: before.amiId ?? "", good: true, outcome: "served", servedTo: r.servedFrom };
+      await stack.setTag(releaseTag(baseline.seq), encodeRelease(baseline));
+      releases = [baseline, ...releases];
+    }
     const seq = (releases[0]?.seq ?? 0) + 1;
     const rec: Release = { ...r, seq };
     if (r.good) {

@@ -138,8 +138,11 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     // "Previous" is the last good release before the one serving: never an attempt that failed or was
     // reverted (which may still sit on the standby). Stacks without releases yet: the standby's version,
     // else the update history.
-    const good = lastGoodBefore(releasesOf(await stack.tags()), current);
-    raw = good?.version ?? settings.standbyAmiVersion ?? previousPin(await stack.history(), current);
+    const known = releasesOf(await stack.tags());
+    const good = lastGoodBefore(known, current);
+    // A standby whose newest release failed or was reverted is no "previous".
+    const standbyBad = known.find((r) => r.version === settings.standbyAmiVersion)?.good === false;
+    raw = good?.version ?? (standbyBad ? undefined : settings.standbyAmiVersion) ?? previousPin(await stack.history(), current);
     if (!raw) {
       throw new Ec2RollbackError(
         "NO_PREVIOUS_VERSION",
@@ -347,7 +350,11 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   }
 
   // A good release: it served, passed its checks and its bake.
-  await recordRelease(deps, { version: target.pin, amiId: target.image.id, app: await deps.appVersion?.().catch(() => undefined), servedFrom: isoSeconds(flipStart), good: true, outcome: "served" });
+  await recordRelease(
+    deps,
+    { version: target.pin, amiId: target.image.id, app: await deps.appVersion?.().catch(() => undefined), servedFrom: isoSeconds(flipStart), good: true, outcome: "served" },
+    { version: current, amiId: outputs.amiId },
+  );
 
   // (g) The previous machine: kept stopped, kept running, or removed.
   const kept = settings.keepPrevious;

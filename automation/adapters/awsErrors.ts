@@ -37,6 +37,9 @@ export function explainAwsError(e: unknown): unknown {
   if (/UnauthorizedOperation|AccessDenied/i.test(name)) {
     return new Ec2RollbackError("AWS_DENIED", `AWS refused: ${msg.split("\n")[0]} — the caller needs that permission`, { cause: e });
   }
+  if (name === "TimeoutError" || /exceeded the configured \d+ ms requestTimeout|connection timed out/i.test(msg)) {
+    return new Ec2RollbackError("AWS_TIMEOUT", `AWS did not answer in time (${msg.split("\n")[0].replace(/^@smithy\/node-http-handler - \[ERROR\] /, "")}); try again`, { cause: e });
+  }
   if (/InvalidClientTokenId|AuthFailure|SignatureDoesNotMatch/i.test(name)) {
     return new Ec2RollbackError("AWS_CREDENTIALS", `AWS rejected the credentials (${name}): check AWS_PROFILE / the access keys`, { cause: e });
   }

@@ -102,12 +102,16 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       new Option("--no-health-check", "check EC2 only, not the app over HTTP"),
       new Option("--verify-timeout <minutes>", "how long the machine may take to pass its checks").default("15"),
+      new Option("--force", "take over a record younger than 30 minutes (only when its process is surely gone)").default(false),
     ],
     async run({ g, opts, signal }) {
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
       const { recover } = await import("../core/recover");
       const { fetchProbe } = await import("../adapters/system");
-      return recover({ ...(await commandDeps(g)), http: fetchProbe }, { yes: g.yes, healthCheck: opts.healthCheck as boolean, verifyTimeoutMs, pollMs: 2000, signal });
+      return recover(
+        { ...(await commandDeps(g)), http: fetchProbe },
+        { yes: g.yes, force: opts.force as boolean, healthCheck: opts.healthCheck as boolean, verifyTimeoutMs, pollMs: 2000, signal },
+      );
     },
     format: format.formatRecover,
   }),

@@ -20,6 +20,8 @@ export interface StubState {
   needsPassphrase?: boolean;
   /** Stack tags (`pulumi stack tag …`), kept in the backend. */
   tags?: Record<string, string>;
+  /** Other stacks of the project: their config and tags (`--stack <name>`); a string = the error reading it gives. */
+  otherStacks?: Record<string, { config: Record<string, string>; tags?: Record<string, string> } | string>;
   /** `up` says at once that it got an interrupt itself ("^C received; cancelling"), as after a terminal's Ctrl-C. */
   announceCancel?: boolean;
   /** The backend has no stack tags (a DIY backend before Pulumi CLI 3.211): every `stack tag` command fails as it does there. */
@@ -51,6 +53,18 @@ const events = (file, op) => {
 };
 const [a, b] = args;
 if (a === "version") { process.stdout.write("v3.200.0\n"); process.exit(0); }
+if (a === "stack" && b === "ls") {
+  const names = state.stacks.concat(Object.keys(state.otherStacks || {}));
+  process.stdout.write(JSON.stringify(names.map((name) => ({ name, current: name === "dev", updateInProgress: false })))); process.exit(0);
+}
+const other = stack && state.otherStacks ? state.otherStacks[stack] : undefined;
+if (typeof other === "string") fail("error: " + other);
+if (other && a === "config" && args.includes("--json")) {
+  const out = {};
+  for (const [k, v] of Object.entries(other.config)) out[k] = { value: v, secret: false };
+  process.stdout.write(JSON.stringify(out)); process.exit(0);
+}
+if (other && a === "stack" && b === "tag") { process.stdout.write(JSON.stringify(other.tags || {})); process.exit(0); }
 if (stack && !state.stacks.includes(stack)) fail("error: no stack named '" + stack + "' found");
 if (stack && state.needsPassphrase && !process.env.PULUMI_CONFIG_PASSPHRASE && a === "config") {
   fail('error: constructing secrets manager of type "passphrase": passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables');

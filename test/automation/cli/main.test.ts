@@ -148,6 +148,34 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(stub.calls().some((c) => c.args[0] === "config" && c.args[1]?.startsWith("set"))).to.equal(false);
     });
 
+    it("prune --dry-run --json: what would go, and each kept version with why and which stack needs it (another stack of the project included)", async () => {
+      stub.setState({
+        ...stubState(),
+        otherStacks: { prod: { config: { "aws:region": "eu-west-1", "ec2-rollback:appName": "myapp", "ec2-rollback:amiVersion": "myapp-v1.2.2" } } },
+        history: [],
+      });
+      const r = await cli(["prune", "--keep", "0", "--dry-run", "--json", "-C", stub.projectDir], env);
+      expect(r.code, r.stderr).to.equal(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.remove).to.deep.equal([]);
+      expect(out.kept).to.deep.equal([
+        { version: "1.2.3", reason: "serves there (amiVersion)", stack: "dev" },
+        { version: "1.2.2", reason: "serves there (amiVersion)", stack: "prod" },
+      ]);
+      stub.setState({ ...stubState(), otherStacks: { prod: "incorrect passphrase" } });
+      const blocked = await cli(["prune", "--keep", "0", "--yes", "-C", stub.projectDir], env);
+      expect(blocked.code).to.equal(1);
+      expect(blocked.stderr).to.include(
+        "ec2-rollback: could not read what stack prod (PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase: export the one the stack was created with and try again) needs: " +
+          "their rollback points might be among those to remove, so nothing was removed",
+      );
+    });
+
+    it("status names the backend it used, and why", async () => {
+      const r = await cli(["status", "--json", "-C", stub.projectDir], env);
+      expect(JSON.parse(r.stdout).backend).to.equal("file:///tmp/ec2rb-state (PULUMI_BACKEND_URL)");
+    });
+
     it("a passphrase stack without PULUMI_CONFIG_PASSPHRASE: one line with the fix", async () => {
       stub.setState({ ...stubState(), needsPassphrase: true });
       const r = await cli(["status", "-C", stub.projectDir], { ...env, PULUMI_CONFIG_PASSPHRASE: "" });

@@ -90,6 +90,9 @@ export async function withRecord<T>(
   }
 }
 
+/** Phases that change the stack next: the record is read back to be sure it is still ours. */
+const CHANGING_PHASES = /^(flip|keep|restore|flip-back)$/;
+
 /** A running operation, holding the stack's record. */
 export class Operation {
   private constructor(
@@ -144,16 +147,17 @@ export class Operation {
   }
 
   /**
-   * Moves the record to the next phase. The record must still be this operation's: if another operator
-   * replaced it (e.g. `recover --force`), this one stops at once (OPERATION_TAKEN_OVER) and changes nothing
-   * more. A failure to read or write the tag does not stop the change.
+   * Moves the record to the next phase. Before a phase that changes the stack, the record must still be
+   * this operation's: if another operator replaced it (e.g. `recover --force`), this one stops at once
+   * (OPERATION_TAKEN_OVER) and changes nothing more. A failure to read or write the tag does not stop the change.
    */
   async phase(phase: string, ui?: Ui): Promise<void> {
     if (!this.recorded) {
       this.record = { ...this.record, phase };
       return;
     }
-    await this.assertOurs(ui);
+    // Read back first only before a step that changes the stack (each read is a `pulumi` call).
+    if (CHANGING_PHASES.test(phase)) await this.assertOurs(ui);
     this.record = { ...this.record, phase };
     try {
       await this.stack.setTag(OPERATION_TAG, encodeRecord(this.record));

@@ -22,6 +22,7 @@ export interface UserDataArgs {
 
 export function renderUserData(a: UserDataArgs): string {
   const probe = `/usr/local/sbin/${a.appName}-health-probe`;
+  const env = `/etc/ec2-rollback/${a.appName}-probe.env`;
   const dimensions = Object.entries(healthMetricDimensions(a.appName, a.stack))
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
@@ -43,20 +44,30 @@ export function renderUserData(a: UserDataArgs): string {
     "systemctl enable --now codedeploy-agent",
     "",
     "# 2. Health probe: every minute, 0 (answers) or 1 (does not) as a CloudWatch metric, from the live machine only",
-    "#    (the one holding the Elastic IP): a standby's app is not what users see.",
+    "#    (the one holding the Elastic IP): a standby's app is not what users see. Its settings reach it as",
+    "#    data (a systemd EnvironmentFile written from a quoted here-document), never as shell source.",
+    `mkdir -p /etc/ec2-rollback && cat > ${env} <<'ENV'`,
+    `HEALTH_URL=http://127.0.0.1:${a.healthPort}${a.healthPath}`,
+    `APP_DESTINATION=${a.appDestination}`,
+    `ADDRESS=${a.address}`,
+    `REGION=${a.region}`,
+    `NAMESPACE=${a.metricNamespace}`,
+    `DIMENSIONS=${dimensions}`,
+    "ENV",
     `cat > ${probe} <<'PROBE'`,
     "#!/bin/bash",
-    `[ -e '${a.appDestination}' ] || exit 0   # nothing deployed yet: publish nothing`,
+    '[ -e "$APP_DESTINATION" ] || exit 0   # nothing deployed yet: publish nothing',
     'token=$(curl -fsS -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token) || exit 0',
-    `[ "$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/public-ipv4)" = '${a.address}' ] || exit 0   # standby: publish nothing`,
-    `if curl -fsS -o /dev/null --max-time 5 'http://127.0.0.1:${a.healthPort}${a.healthPath}'; then v=0; else v=1; fi`,
-    `exec aws cloudwatch put-metric-data --region '${a.region}' --namespace '${a.metricNamespace}' \\`,
-    `  --metric-name ${HEALTH_METRIC} --dimensions '${dimensions}' --unit Count --value "$v"`,
+    '[ "$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/public-ipv4)" = "$ADDRESS" ] || exit 0   # standby: publish nothing',
+    'if curl -fsS -o /dev/null --max-time 5 "$HEALTH_URL"; then v=0; else v=1; fi',
+    'exec aws cloudwatch put-metric-data --region "$REGION" --namespace "$NAMESPACE" \\',
+    `  --metric-name ${HEALTH_METRIC} --dimensions "$DIMENSIONS" --unit Count --value "$v"`,
     "PROBE",
     `chmod 755 ${probe}`,
     `cat > /etc/systemd/system/${a.appName}-health-probe.service <<UNIT`,
     "[Service]",
     "Type=oneshot",
+    `EnvironmentFile=${env}`,
     `ExecStart=${probe}`,
     "UNIT",
     `cat > /etc/systemd/system/${a.appName}-health-probe.timer <<UNIT`,

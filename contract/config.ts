@@ -198,9 +198,11 @@ export function parseSettings(read: ConfigReader): Settings {
     appPorts = parsed.map((p) => port("appPorts", p));
   }
 
+  // A URL path (and query) in RFC 3986's characters, less those a shell or a systemd file would read
+  // as something else: no quotes, backslash, backtick, space or control character.
   const healthCheckPath = textOr(read, "healthCheckPath");
-  if (!/^\/[\x21-\x7e]*$/.test(healthCheckPath)) {
-    fail("healthCheckPath", `"${healthCheckPath}" must be a URL path starting with /`, "/health");
+  if (!/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/.test(healthCheckPath)) {
+    fail("healthCheckPath", `${JSON.stringify(healthCheckPath)} must be a URL path starting with / (letters, digits and - . _ ~ ! $ & ( ) * + , ; = : @ % / ?)`, "/health");
   }
 
   const sshCidr = text(read, "sshCidr");

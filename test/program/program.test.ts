@@ -388,7 +388,8 @@ describe("program: two machines, one address", function () {
 
   it("only the machine holding the Elastic IP publishes the app's health", async () => {
     const ud: string = one(await runProgram(BASE), "aws:ec2/instance:Instance").inputs.userData;
-    expect(ud).to.include(`/latest/meta-data/public-ipv4)" = '${PUBLIC_IP}' ] || exit 0`);
+    expect(ud).to.include(`\nADDRESS=${PUBLIC_IP}\n`);
+    expect(ud).to.include('/latest/meta-data/public-ipv4)" = "$ADDRESS" ] || exit 0');
   });
 
   it("refuses a bad liveSlot, standbyState, keepPrevious or standbyAmiVersion with one line", async () => {

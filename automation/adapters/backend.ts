@@ -5,10 +5,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 
 export const LOCAL_STATE_DIR = ".pulumi-state";
 
-export type BackendSource = "PULUMI_BACKEND_URL" | "login" | "PULUMI_ACCESS_TOKEN" | "project file backend";
+export type BackendSource = "PULUMI_BACKEND_URL" | "Pulumi.yaml" | "login" | "PULUMI_ACCESS_TOKEN" | "project file backend";
 
 /** The environment for the Pulumi CLI, and why that backend. */
 export function chooseBackend(
@@ -16,6 +17,8 @@ export function chooseBackend(
   env: NodeJS.ProcessEnv = process.env,
 ): { env: Record<string, string>; source: BackendSource; /** For people: where, and why. */ description: string } {
   if (env.PULUMI_BACKEND_URL) return { env: {}, source: "PULUMI_BACKEND_URL", description: `${env.PULUMI_BACKEND_URL} (PULUMI_BACKEND_URL)` };
+  const projectUrl = projectBackendUrl(projectDir);
+  if (projectUrl) return { env: {}, source: "Pulumi.yaml", description: `${projectUrl} (Pulumi.yaml backend.url)` };
   const home = env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
   try {
     const creds = JSON.parse(fs.readFileSync(path.join(home, "credentials.json"), "utf8"));
@@ -27,6 +30,19 @@ export function chooseBackend(
   const dir = path.join(projectDir, LOCAL_STATE_DIR);
   fs.mkdirSync(dir, { recursive: true });
   return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, source: "project file backend", description: `file://${dir} (no backend chosen: the project's own)` };
+}
+
+/** `backend.url` of the project's Pulumi.yaml, if it names one. */
+function projectBackendUrl(projectDir: string): string | undefined {
+  for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
+    try {
+      const url = (parse(fs.readFileSync(path.join(projectDir, name), "utf8")) as { backend?: { url?: unknown } } | null)?.backend?.url;
+      return typeof url === "string" && url ? url : undefined;
+    } catch {
+      // no such file, or not YAML: Pulumi itself would say so
+    }
+  }
+  return undefined;
 }
 
 /** The environment for the Pulumi CLI (see chooseBackend). */

@@ -240,11 +240,11 @@ export class PulumiStack implements StackPort {
   project(): ProjectPort {
     const ws = this.stack.workspace;
     return {
-      stackNames: () => this.call(async () => (await ws.listStacks()).map((s) => s.name)),
+      otherStackNames: () => this.call(async () => (await ws.listStacks()).filter((s) => !s.current && s.name !== this.name).map((s) => s.name)),
       read: (name) =>
         this.call(async () => {
-          const [all, tags] = await Promise.all([ws.getAllConfig(name), ws.listTags(name)]);
-          return { config: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])), tags };
+          const [all, tags, outputs] = await Promise.all([ws.getAllConfig(name), this.withoutTags(() => ws.listTags(name), {}), ws.stackOutputs(name)]);
+          return { config: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])), tags, outputs: plainOutputs(outputs) };
         }),
     };
   }

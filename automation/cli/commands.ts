@@ -172,13 +172,12 @@ export const COMMANDS: CommandSpec[] = [
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
       const bakeMinutes = opts.bake === undefined ? undefined : wholeNumber(opts.bake, "--bake", 0);
       const { rollback } = await import("../core/rollback");
-      const { liveAppVersion } = await import("../core/appDeploy");
       const { parseReleaseTarget, rollbackRelease } = await import("../core/releaseRollback");
       const { fetchProbe } = await import("../adapters/system");
       const { openAlarms, openAppServices } = await import("./context");
       const base = await backupDeps(g);
       const app = await openAppServices(base);
-      const deps = { ...base, ...app, http: fetchProbe, alarms: await openAlarms(base), appVersion: () => liveAppVersion({ stack: base.stack, deploy: app.deploy }) };
+      const deps = { ...base, ...app, http: fetchProbe, alarms: await openAlarms(base) };
       const options = {
         yes: g.yes,
         revert: opts.revert as boolean,

@@ -96,7 +96,12 @@ export function formatReleases(rs: Release[]): string {
 }
 
 export function formatReleaseRollback(r: ReleaseRollbackResult): string {
-  const app = "deploymentId" in r.app ? formatDeploy(r.app) : `app unchanged${r.app.version ? ` (${r.app.version} live)` : ""}`;
+  const app =
+    "deploymentId" in r.app
+      ? formatDeploy(r.app)
+      : r.app.status === "preview"
+        ? `app: ${r.app.version} would be redeployed; nothing changed`
+        : `app unchanged${r.app.version ? ` (${r.app.version} live)` : ""}`;
   return [`release #${r.release.seq}:`, formatRollback(r.machine), app].join("\n");
 }
 

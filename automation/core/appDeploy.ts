@@ -11,6 +11,7 @@ import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
 import { poll } from "./poll";
 import { Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { recordAppOnServingRelease } from "./releases";
 import { readStack, requireOutputs } from "./stackState";
 
 export interface AppDeps {
@@ -220,6 +221,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
   const d = await waitFor(deps, id, o);
   if (d.status === "Succeeded") {
     ui.succeed(`deployment ${id} succeeded: ${version} is live`);
+    await recordAppOnServingRelease(deps, version);
     return { deploymentId: id, version, key, status: d.status, live: version };
   }
   const failedAt = (await deploy.lifecycle(id)).find((e) => e.status === "Failed");
@@ -234,6 +236,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
     const r = await waitFor(deps, rollbackId, o);
     const back = r.revision ? versionOfRevisionKey(t.appName, r.revision.key) : undefined;
     if (r.status === "Succeeded") {
+      if (back) await recordAppOnServingRelease(deps, back);
       throw new DeployFailedError(`deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; CodeDeploy rolled back (${rollbackId}): ${back ?? "the previous revision"} is live`, {
         deploymentId: id,
         version,

@@ -118,9 +118,14 @@ export interface AlarmPort {
 
 /** The stacks of this project in the current backend, read only (prune protects what any of them needs). */
 export interface ProjectPort {
-  stackNames(): Promise<string[]>;
-  /** A stack's config ("ns:key" → value) and tags; rejects when it cannot be read (another passphrase, no access). */
-  read(stack: string): Promise<{ config: Record<string, string>; tags: Record<string, string> }>;
+  /** The project's stacks other than the current one. */
+  otherStackNames(): Promise<string[]>;
+  /**
+   * A stack's config ("ns:key" → value), tags and last update's outputs; rejects when it cannot be read
+   * (another passphrase, no access). Its config may lag (a local `Pulumi.<stack>.yaml` another checkout
+   * changed): its outputs and release tags say what it really runs.
+   */
+  read(stack: string): Promise<{ config: Record<string, string>; tags: Record<string, string>; outputs: StackOutputs }>;
 }
 
 /** Who runs this command, for the operation record. */

@@ -2,13 +2,15 @@
 // once, promoted from dev to prod), so anything that deletes a rollback point asks every stack of the
 // project in the backend what it pins, keeps as standby, had as last good, or names in an unfinished
 // operation. A stack that cannot be read blocks the deletion: nothing is deleted on a guess.
-import { ConfigError, settingsFromStackConfig } from "../../contract/config";
+import { CONFIG_NAMESPACE, ConfigError, settingsFromStackConfig } from "../../contract/config";
+import { StackOutputs } from "../../contract/outputs";
+import { inBatches } from "./batches";
 import { OPERATION_TAG } from "../../contract/naming";
 import { Ec2RollbackError, messageOf } from "./errors";
 import { previousPin } from "./history";
 import { decodeRecord } from "./operation";
 import { ProjectPort, StackPort } from "./ports";
-import { lastGoodBefore, releasesOf } from "./releases";
+import { lastGoodBefore, releasesOf, servingRelease } from "./releases";
 
 export interface Protection {
   /** As pinned: an AMI name (`myapp-v1.2.3`) or an AMI id. */
@@ -17,12 +19,26 @@ export interface Protection {
   stack: string;
 }
 
-/** What one stack needs kept, from its config and tags (and its update history for stacks with no releases yet). */
-export function protectionsOf(stack: string, config: Record<string, string>, tags: Record<string, string>, history?: Parameters<typeof previousPin>[0]): Protection[] {
+/**
+ * What one stack needs kept: what its config pins and keeps as standby, what its last update's outputs
+ * say runs (a config file another checkout changed can lag), its serving and last good releases (its
+ * update history for stacks with no releases yet, when it can be read), and its unfinished operation.
+ */
+export function protectionsOf(
+  stack: string,
+  config: Record<string, string>,
+  tags: Record<string, string>,
+  outputs: StackOutputs,
+  history?: Parameters<typeof previousPin>[0],
+): Protection[] {
   const s = settingsFromStackConfig(config);
   const out: Protection[] = [{ pin: s.amiVersion, reason: "serves there (amiVersion)", stack }];
   if (s.standbyAmiVersion) out.push({ pin: s.standbyAmiVersion, reason: "on its standby machine (standbyAmiVersion)", stack });
+  if (outputs.amiId) out.push({ pin: outputs.amiId, reason: "serves there (its last update)", stack });
+  if (outputs.standbyAmiId) out.push({ pin: outputs.standbyAmiId, reason: "on its standby machine (its last update)", stack });
   const releases = releasesOf(tags);
+  const serving = servingRelease(releases);
+  if (serving) out.push({ pin: serving.version, reason: `serves there (release #${serving.seq})`, stack });
   const good = lastGoodBefore(releases, s.amiVersion);
   if (good) out.push({ pin: good.version, reason: `its last good release before the current one (#${good.seq})`, stack });
   else if (history) {
@@ -40,21 +56,20 @@ export function protectionsOf(stack: string, config: Record<string, string>, tag
  */
 export async function projectProtections(deps: { stack: StackPort; project?: ProjectPort }): Promise<Protection[]> {
   const { stack, project } = deps;
-  const [config, tags, history] = await Promise.all([stack.config(), stack.tags(), stack.history()]);
-  const out = protectionsOf(stack.name, config, tags, history);
+  const [config, tags, history, outputs] = await Promise.all([stack.config(), stack.tags(), stack.history(), stack.outputs()]);
+  const out = protectionsOf(stack.name, config, tags, outputs, history);
   if (!project) return out;
-  const others = (await project.stackNames()).filter((n) => n !== stack.name && n.split("/").at(-1) !== stack.name);
   const unreadable: string[] = [];
-  await Promise.all(
-    others.map(async (name) => {
-      try {
-        const r = await project.read(name);
-        out.push(...protectionsOf(name, r.config, r.tags));
-      } catch (e) {
-        unreadable.push(`${name} (${e instanceof ConfigError ? e.message : messageOf(e).split("\n")[0]})`);
-      }
-    }),
-  );
+  await inBatches(await project.otherStackNames(), 4, async (name) => {
+    try {
+      const r = await project.read(name);
+      // A stack with no ec2-rollback config at all belongs to another project (a DIY backend lists every project's).
+      if (!Object.keys(r.config).some((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))) return;
+      out.push(...protectionsOf(name, r.config, r.tags, r.outputs));
+    } catch (e) {
+      unreadable.push(`${name} (${e instanceof ConfigError ? e.message : messageOf(e).split("\n")[0]})`);
+    }
+  });
   if (unreadable.length) {
     throw new Ec2RollbackError(
       "PROTECTION_UNKNOWN",

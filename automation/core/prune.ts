@@ -2,6 +2,7 @@
 // keeps as standby, had as last good, or names in an unfinished operation; never a recovery point (AWS
 // Backup owns those and expires them itself); never one still being created.
 import { amiNamePrefix, TAG, versionOfAmiName } from "../../contract/naming";
+import { inBatches } from "./batches";
 import { confirmOrRefuse } from "./confirm";
 import { Ec2RollbackError } from "./errors";
 import { refuseIfRecorded, withRecord } from "./operation";
@@ -31,16 +32,6 @@ export interface PruneResult {
 const DAY = 86_400_000;
 /** Deletions in flight at once: well inside EC2's request rate for DeregisterImage and DeleteSnapshot. */
 export const PRUNE_CONCURRENCY = 4;
-
-/** Runs `f` over `items`, at most `n` at a time. */
-async function inBatches<T>(items: T[], n: number, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) await f(items[next++]);
-    }),
-  );
-}
 
 export async function prune(
   deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator; project?: ProjectPort },
@@ -96,8 +87,12 @@ export async function prune(
   if (o.dryRun) return result;
   await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Deregister ${remove.length} AMI(s) and delete their snapshots (up to ${freedGiB} GiB)? This cannot be undone.`, "delete AMIs");
-  await withRecord(deps, { op: "prune", from: `${remove.length} checkpoints`, to: "removed" }, () =>
-    inBatches(remove, PRUNE_CONCURRENCY, async (r) => {
+  // Asked again after the question (which can wait): a change another stack started meanwhile counts.
+  const now = await projectProtections(deps);
+  const going = remove.filter((r) => !now.some((p) => p.pin === r.name || p.pin === r.amiId));
+  for (const r of remove.filter((x) => !going.includes(x))) ui.warn(`keeping ${r.name} after all: another stack came to need it while you were asked`);
+  await withRecord(deps, { op: "prune", from: `${going.length} checkpoints`, to: "removed" }, () =>
+    inBatches(going, PRUNE_CONCURRENCY, async (r) => {
       await cloud.deregisterImage(r.amiId);
       for (const snap of r.snapshots) await cloud.deleteSnapshot(snap);
       ui.succeed(`removed ${r.name} (${r.amiId})`);

@@ -13,8 +13,8 @@ export const RELEASE_PREFIX = "release:";
 export interface ReleaseRollbackResult {
   release: Release;
   machine: RollbackResult;
-  /** The app layer: redeployed, or unchanged (already live, or the release recorded no app version). */
-  app: DeployOutcome | { status: "unchanged"; version?: string };
+  /** The app layer: redeployed, unchanged (already live, or the release recorded no app version), or what a preview would deploy. */
+  app: DeployOutcome | { status: "unchanged" | "preview"; version?: string };
 }
 
 /** `release:12` → 12; undefined when it is not a release target. */
@@ -44,6 +44,11 @@ export async function rollbackRelease(
   const serving = servingRelease(releases);
   const liveApp = await liveAppVersion(deps).catch(() => undefined);
   const appChanges = !!release.app && release.app !== liveApp;
+  if (o.preview) {
+    // Show, change nothing: the machine layer's preview, and which app version would be redeployed.
+    const machine = await rollback(deps, { ...o, target: release.version });
+    return { release, machine, app: appChanges ? { status: "preview", version: release.app } : { status: "unchanged", version: liveApp } };
+  }
   await confirmOrRefuse(
     ui,
     o.yes,

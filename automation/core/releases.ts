@@ -23,13 +23,35 @@ export interface Release {
   outcome: ReleaseOutcome;
 }
 
+/**
+ * The app version now live on the serving release's machine: set when a deployment of it succeeds (a
+ * machine change brings the app baked into its AMI, which no record knows, so a release starts without one).
+ */
+export async function recordAppOnServingRelease(deps: { stack: StackPort; ui: Ui }, app: string): Promise<void> {
+  try {
+    const serving = servingRelease(releasesOf(await deps.stack.tags()));
+    if (serving && serving.app !== app) await deps.stack.setTag(releaseTag(serving.seq), encodeRelease({ ...serving, app }));
+  } catch (e) {
+    deps.ui.warn(`could not record app ${app} on the serving release: ${messageOf(e)}`);
+  }
+}
+
 /** How many releases are kept; older tags are removed when a new one is written. */
 export const KEPT_RELEASES = 100;
 
 const short = (r: Release) => ({ v: r.version, ami: r.amiId, app: r.app, from: r.servedFrom, to: r.servedTo, ok: r.good, r: r.outcome });
 
+/**
+ * Compact JSON within Pulumi's 256-byte tag values: with very long version names the app version, then
+ * the AMI id, then the times give way (the version and the verdict never do; a version name is ≤ 128).
+ */
 export function encodeRelease(r: Release): string {
-  return JSON.stringify(short(r));
+  const full = short(r);
+  const fits = (x: object) => Buffer.byteLength(JSON.stringify(x)) <= 256;
+  for (const smaller of [full, { ...full, app: undefined }, { ...full, app: undefined, ami: undefined }, { v: full.v, ok: full.ok, r: full.r }]) {
+    if (fits(smaller)) return JSON.stringify(smaller);
+  }
+  return JSON.stringify({ v: full.v.slice(0, 200), ok: full.ok, r: full.r });
 }
 
 /** Every release in the tags, newest first; a tag that cannot be read is left out. */
@@ -59,7 +81,7 @@ export function servingRelease(releases: Release[]): Release | undefined {
  * or reverted attempt, never the current version itself.
  */
 export function lastGoodBefore(releases: Release[], current: string): Release | undefined {
-  return releases.find((r) => r.good && r.version !== current && r !== servingRelease(releases));
+  return releases.find((r) => r.good && r.version !== current);
 }
 
 /**
@@ -75,7 +97,7 @@ export async function recordRelease(
   const { stack, ui } = deps;
   try {
     let releases = releasesOf(await stack.tags());
-    if (r.good && before && !servingRelease(releases) && before.version !== r.version) {
+    if (r.good && before && servingRelease(releases)?.version !== before.version && before.version !== r.version) {
       const baseline: Release = { seq: (releases[0]?.seq ?? 0) + 1, version: before.version, amiId: before.amiId ?? "", good: true, outcome: "served", servedTo: r.servedFrom };
       await stack.setTag(releaseTag(baseline.seq), encodeRelease(baseline));
       releases = [baseline, ...releases];
@@ -84,7 +106,8 @@ export async function recordRelease(
     const rec: Release = { ...r, seq };
     if (r.good) {
       for (const prev of releases.filter((x) => x.good && !x.servedTo)) {
-        await stack.setTag(releaseTag(prev.seq), encodeRelease({ ...prev, servedTo: r.servedFrom }));
+        // Ending an old record must never keep the new one from being written.
+        await stack.setTag(releaseTag(prev.seq), encodeRelease({ ...prev, servedTo: r.servedFrom })).catch((e) => ui.warn(`could not end release #${prev.seq}: ${messageOf(e)}`));
       }
     }
     await stack.setTag(releaseTag(seq), encodeRelease(rec));

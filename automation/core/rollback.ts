@@ -33,8 +33,6 @@ export interface RollbackDeps {
   backup?: BackupPort;
   /** Who runs it, for the operation record. */
   operator?: Operator;
-  /** The app version live now, for the release record (CodeDeploy); none = not recorded. */
-  appVersion?: () => Promise<string | undefined>;
 }
 
 export interface RollbackOptions {
@@ -352,7 +350,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   // A good release: it served, passed its checks and its bake.
   await recordRelease(
     deps,
-    { version: target.pin, amiId: target.image.id, app: await deps.appVersion?.().catch(() => undefined), servedFrom: isoSeconds(flipStart), good: true, outcome: "served" },
+    { version: target.pin, amiId: target.image.id, servedFrom: isoSeconds(flipStart), good: true, outcome: "served" },
     { version: current, amiId: outputs.amiId },
   );
 

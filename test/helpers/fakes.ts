@@ -523,23 +523,22 @@ export class FakeStack implements StackPort {
 
 /** Other stacks of the project in the same backend: their config and tags, or why they cannot be read. */
 export class FakeProject implements ProjectPort {
-  stacks: Record<string, { config: Record<string, string>; tags?: Record<string, string> } | Error> = {};
-  constructor(private self: FakeStack) {}
-  async stackNames() {
-    return [this.self.name, ...Object.keys(this.stacks)];
+  stacks: Record<string, { config: Record<string, string>; tags?: Record<string, string>; outputs?: StackOutputs } | Error> = {};
+  async otherStackNames() {
+    return Object.keys(this.stacks);
   }
   async read(name: string) {
-    if (name === this.self.name) return { config: { ...this.self.config_ }, tags: { ...this.self.tags_ } };
     const s = this.stacks[name];
     if (!s) throw new Error(`no stack named '${name}' found`);
     if (s instanceof Error) throw s;
-    return { config: { ...s.config }, tags: { ...(s.tags ?? {}) } };
+    return { config: { ...s.config }, tags: { ...(s.tags ?? {}) }, outputs: { ...(s.outputs ?? {}) } };
   }
   /** A stack of the same app pinning `pin` (and `standby`). */
-  add(name: string, pin: string, standby?: string, tags?: Record<string, string>) {
+  add(name: string, pin: string, standby?: string, tags?: Record<string, string>, outputs?: StackOutputs) {
     this.stacks[name] = {
       config: { "aws:region": "eu-west-1", "ec2-rollback:appName": "myapp", "ec2-rollback:amiVersion": pin, ...(standby ? { "ec2-rollback:standbyAmiVersion": standby } : {}) },
       tags,
+      outputs,
     };
   }
 }
@@ -551,6 +550,6 @@ export function world(pin = "myapp-v1.2.3", o: ConstructorParameters<typeof Fake
   const ui = new FakeUi();
   const http = new FakeHttp(cloud);
   const alarms = new FakeAlarms(clock);
-  const project = new FakeProject(stack);
+  const project = new FakeProject();
   return { cloud, stack, ui, clock, http, alarms, project };
 }

@@ -21,7 +21,7 @@ export interface StubState {
   /** Stack tags (`pulumi stack tag …`), kept in the backend. */
   tags?: Record<string, string>;
   /** Other stacks of the project: their config and tags (`--stack <name>`); a string = the error reading it gives. */
-  otherStacks?: Record<string, { config: Record<string, string>; tags?: Record<string, string> } | string>;
+  otherStacks?: Record<string, { config: Record<string, string>; tags?: Record<string, string>; outputs?: Record<string, unknown> } | string>;
   /** `up` says at once that it got an interrupt itself ("^C received; cancelling"), as after a terminal's Ctrl-C. */
   announceCancel?: boolean;
   /** The backend has no stack tags (a DIY backend before Pulumi CLI 3.211): every `stack tag` command fails as it does there. */
@@ -65,6 +65,7 @@ if (other && a === "config" && args.includes("--json")) {
   process.stdout.write(JSON.stringify(out)); process.exit(0);
 }
 if (other && a === "stack" && b === "tag") { process.stdout.write(JSON.stringify(other.tags || {})); process.exit(0); }
+if (other && a === "stack" && b === "output") { process.stdout.write(JSON.stringify(other.outputs || {})); process.exit(0); }
 if (stack && !state.stacks.includes(stack)) fail("error: no stack named '" + stack + "' found");
 if (stack && state.needsPassphrase && !process.env.PULUMI_CONFIG_PASSPHRASE && a === "config") {
   fail('error: constructing secrets manager of type "passphrase": passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables');

@@ -15,6 +15,7 @@ describe("backend choice: the one the Pulumi CLI would use", function () {
   it("each combination of environment and login", () => {
     const cases: [NodeJS.ProcessEnv, string][] = [
       [{ PULUMI_BACKEND_URL: "s3://state", PULUMI_HOME: home("https://api.pulumi.com"), PULUMI_ACCESS_TOKEN: "pul-x" }, "PULUMI_BACKEND_URL"],
+      [{ PULUMI_HOME: home("https://api.pulumi.com"), PULUMI_ACCESS_TOKEN: "pul-x", PROJECT_BACKEND: "s3://project-state" }, "Pulumi.yaml"],
       [{ PULUMI_HOME: home("s3://team-state"), PULUMI_ACCESS_TOKEN: "pul-x" }, "login"],
       [{ PULUMI_HOME: home("file:///x") }, "login"],
       [{ PULUMI_HOME: home(), PULUMI_ACCESS_TOKEN: "pul-x" }, "PULUMI_ACCESS_TOKEN"], // CI: a token and no login means Pulumi Cloud
@@ -23,6 +24,7 @@ describe("backend choice: the one the Pulumi CLI would use", function () {
     ];
     for (const [env, source] of cases) {
       const dir = project();
+      if (env.PROJECT_BACKEND) fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ec2-rollback\nruntime: nodejs\nbackend:\n  url: ${env.PROJECT_BACKEND}\n`);
       const b = chooseBackend(dir, env);
       expect(b.source, JSON.stringify(env)).to.equal(source);
       expect(b.env, source).to.deep.equal(source === "project file backend" ? { PULUMI_BACKEND_URL: `file://${path.join(dir, ".pulumi-state")}` } : {});

@@ -55,6 +55,37 @@ describe("prune", function () {
     expect(w.cloud.deregistered).to.deep.equal(["ami-0000000000000100a"]);
   });
 
+  it("another stack whose config file lags (another checkout released since): what it really runs, by its outputs and releases, stays", async () => {
+    const w = world();
+    w.stack.history_ = w.stack.history_.slice(0, 1);
+    // prod's Pulumi.prod.yaml here still says 1.2.1; it has since released 2.0.0 (outputs, release tags).
+    w.project.add("prod", "myapp-v1.2.1", undefined, {
+      [releaseTag(5)]: encodeRelease({ seq: 5, version: "myapp-v1.2.2", amiId: "ami-0000000000000122a", good: true, outcome: "served", servedFrom: "2026-11-10T00:00:00Z" }),
+    }, { amiId: "ami-0000000000000200a" });
+    const r = await prune(w, { keep: 0, yes: true, dryRun: true });
+    expect(r.kept).to.deep.include({ version: "2.0.0", reason: "serves there (its last update)", stack: "prod" });
+    expect(r.kept).to.deep.include({ version: "1.2.2", reason: "serves there (release #5)", stack: "prod" });
+  });
+
+  it("a stack of another project in the same backend (no ec2-rollback config) neither protects nor blocks", async () => {
+    const w = world();
+    w.project.stacks.website = { config: { "aws:region": "eu-west-1", "website:domain": "example.com" } };
+    const r = await prune(w, { keep: 0, yes: true, dryRun: true });
+    expect(r.kept.some((k) => k.stack === "website")).to.equal(false);
+  });
+
+  it("asks every stack again after the question: a rollback point another stack came to need meanwhile stays", async () => {
+    const w = { ...world(), ui: new FakeUi(true, true) };
+    w.ui.confirm = async () => {
+      w.project.add("prod", "myapp-v1.2.1"); // prod starts serving 1.2.1 while the question waits
+      return true;
+    };
+    const r = await prune(w, { keep: 0, yes: false, dryRun: false });
+    expect(r.remove.map((x) => x.version)).to.include("1.2.1");
+    expect(w.cloud.deregistered).to.not.include("ami-0000000000000121a");
+    expect(w.ui.lines).to.include("warn keeping myapp-v1.2.1 after all: another stack came to need it while you were asked");
+  });
+
   it("a stack whose config cannot be read blocks the deletion, named; nothing is deleted on a guess (dry run too)", async () => {
     const w = world();
     w.project.add("prod", "myapp-v1.2.1");

@@ -1,8 +1,9 @@
 // Releases: what served, when, and whether it was good — "previous" is always the last good one.
 import { expect } from "chai";
 import { revisionKey } from "../../../contract/naming";
+import { appRollback } from "../../../automation/core/appDeploy";
 import { rollbackRelease } from "../../../automation/core/releaseRollback";
-import { lastGoodBefore, Release, releasesOf } from "../../../automation/core/releases";
+import { encodeRelease, lastGoodBefore, Release, releasesOf } from "../../../automation/core/releases";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
 import { DeployPort, DeploymentInfo, RevisionObject, RevisionStorePort, S3Location } from "../../../automation/core/ports";
 import { T0, world } from "../../helpers/fakes";
@@ -99,6 +100,23 @@ describe("releases", function () {
     expect(lastGoodBefore(releases(w), "myapp-v1.2.2")!.version).to.equal("myapp-v1.2.3");
   });
 
+  it("the last good release is the newest good one of another version, even when the serving record is not the pinned version", () => {
+    const rs = releasesOf({
+      "ec2-rollback:release:000001": encodeRelease({ seq: 1, version: "B", amiId: "", good: true, outcome: "served", servedFrom: "x", servedTo: "y" }),
+      "ec2-rollback:release:000002": encodeRelease({ seq: 2, version: "C", amiId: "", good: true, outcome: "served", servedFrom: "y" }),
+      "ec2-rollback:release:000003": encodeRelease({ seq: 3, version: "T", amiId: "", good: false, outcome: "failed", servedFrom: "z" }),
+    });
+    expect(lastGoodBefore(rs, "T")!.version).to.equal("C"); // pinned T after a --no-revert failure: C is the last good
+    expect(lastGoodBefore(rs, "C")!.version).to.equal("B");
+  });
+
+  it("a record fits Pulumi's 256-byte tag values whatever the version name, keeping the version and the verdict", () => {
+    const long = `myapp-v1.2.3-${"rc.".repeat(38)}1`;
+    const text = encodeRelease({ seq: 1, version: long, amiId: "ami-0123456789abcdef0", app: "1.4.0-beta.7", good: true, outcome: "served", servedFrom: "2026-11-24T10:00:00Z", servedTo: "2026-11-24T11:00:00Z" });
+    expect(Buffer.byteLength(text)).to.be.at.most(256);
+    expect(JSON.parse(text)).to.include({ v: long, ok: true, r: "served" });
+  });
+
   it("more than 50 updates since the last change: releases do not depend on the update history", async () => {
     const w = world("myapp-v1.2.3");
     await rollback(w, { ...OPTS, target: "1.2.2" });
@@ -109,11 +127,13 @@ describe("releases", function () {
 
   it("rollback release:<n> brings back the machine version and the app revision that were live together, with one question", async () => {
     const w = world("myapp-v1.2.2");
-    const app = new FakeApp("1.4.0");
-    const deps = { ...w, store: app, deploy: app, appVersion: async () => app.live.slice("myapp/".length, -".zip".length) };
-    await rollback(deps, { ...OPTS, target: "1.2.3" }); // release #2 (after #1, what served before): 1.2.3 with app 1.4.0
-    await app.createDeployment({ location: { bucket: "b", key: "myapp/1.5.0.zip" } });
-    await rollback(deps, { ...OPTS, target: "1.2.1" }); // release #3: 1.2.1 with app 1.5.0
+    const app = new FakeApp("1.5.0");
+    const deps = { ...w, store: app, deploy: app };
+    const appOpts = { yes: true, fileExists: "DISALLOW" as const, wait: true, timeoutMs: 60_000, pollMs: 1000 };
+    await rollback(deps, { ...OPTS, target: "1.2.3" }); // release #2 (after #1, what served before): 1.2.3
+    await appRollback(deps, { ...appOpts, version: "1.4.0" }); // … then app 1.4.0 on it
+    await rollback(deps, { ...OPTS, target: "1.2.1" }); // release #3: 1.2.1
+    await appRollback(deps, { ...appOpts, version: "1.5.0" }); // … then app 1.5.0 on it
     expect(releases(w).map((r) => [r.seq, r.version, r.app])).to.deep.equal([
       [3, "myapp-v1.2.1", "1.5.0"],
       [2, "myapp-v1.2.3", "1.4.0"],
@@ -129,6 +149,22 @@ describe("releases", function () {
     expect(w.stack.pin).to.equal("myapp-v1.2.3");
     expect(app.live).to.equal("myapp/1.4.0.zip");
     expect(w.ui.lines).to.include.members(["step release #2, machine layer: myapp-v1.2.3", "step release #2, app layer: 1.4.0"]);
+  });
+
+  it("release:<n> --preview asks nothing and deploys nothing: the machine layer's preview, and which app version would be redeployed", async () => {
+    const w = world("myapp-v1.2.2");
+    const app = new FakeApp("1.5.0");
+    const deps = { ...w, store: app, deploy: app };
+    await rollback(deps, { ...OPTS, target: "1.2.3" });
+    await appRollback(deps, { yes: true, fileExists: "DISALLOW", wait: true, timeoutMs: 60_000, pollMs: 1000, version: "1.4.0" });
+    await rollback(deps, { ...OPTS, target: "1.2.1" });
+    await appRollback(deps, { yes: true, fileExists: "DISALLOW", wait: true, timeoutMs: 60_000, pollMs: 1000, version: "1.5.0" });
+    const deployed = app.deployments.length;
+    const r = await rollbackRelease(deps, { ...OPTS, yes: false, preview: true, release: 2, appTimeoutMs: 1 });
+    expect(r.machine.status).to.equal("preview");
+    expect(r.app).to.deep.equal({ status: "preview", version: "1.4.0" });
+    expect(app.deployments.length).to.equal(deployed);
+    expect(w.stack.pin).to.equal("myapp-v1.2.1");
   });
 
   it("release:<n> refuses an unknown or a bad release, changing nothing", async () => {

@@ -1,7 +1,8 @@
 // Which Pulumi state backend to use: the one the Pulumi CLI itself would use, else a file backend in
-// the project (design.md "Backend choice"): PULUMI_BACKEND_URL, then the current login, then
-// PULUMI_ACCESS_TOKEN (which means Pulumi Cloud, as `pulumi` does with no login, e.g. in CI); the
-// project-local file backend only when none of these applies.
+// the project (design.md "Backend choice"): PULUMI_BACKEND_URL, then Pulumi.yaml's `backend.url`, then
+// the current login (pkg/workspace/creds.go GetCurrentCloudURL), then PULUMI_ACCESS_TOKEN (which means
+// Pulumi Cloud, as `pulumi` does with no login, e.g. in CI); the project-local file backend only when
+// none of these applies.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";

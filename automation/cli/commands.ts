@@ -118,7 +118,7 @@ export const COMMANDS: CommandSpec[] = [
 
   define({
     name: "versions",
-    summary: "rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>) and AWS Backup recovery points; * = pinned now",
+    summary: "rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>) and AWS Backup recovery points; * = serving, s = on the standby machine",
     async run({ g }) {
       const { listVersions } = await import("../core/versions");
       return listVersions(await backupDeps(g));

@@ -95,11 +95,16 @@ export class ConfigError extends Error {
 /** Reads one key's raw value (a string as Pulumi stores it; JSON for arrays), or undefined. */
 export type ConfigReader = (key: ConfigKey) => string | undefined;
 
+/**
+ * The command that sets `key` to `example` and passes Pulumi's type check of Pulumi.yaml's `config:`
+ * block: a list is set item by item (`--path 'key[0]'`), since a plain `config set` stores a string.
+ */
+export function setCommand(key: ConfigKey, example: string): string {
+  return CONFIG_TABLE[key].type === "array<integer>" ? `pulumi config set --path '${configKey(key)}[0]' ${example}` : `pulumi config set ${configKey(key)} ${example}`;
+}
+
 function fail(key: ConfigKey, problem: string, example: string): never {
-  throw new ConfigError(
-    configKey(key),
-    `${configKey(key)} ${problem}; set a valid value, e.g. \`pulumi config set ${configKey(key)} ${example}\``,
-  );
+  throw new ConfigError(configKey(key), `${configKey(key)} ${problem}; set a valid value, e.g. \`${setCommand(key, example)}\``);
 }
 
 function text(read: ConfigReader, key: ConfigKey): string | undefined {
@@ -124,7 +129,7 @@ function integer(read: ConfigReader, key: IntegerKeys, min: number, max: number,
 
 function port(key: ConfigKey, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
-    fail(key, `has port ${JSON.stringify(value)}, outside 1–65535`, "'[80, 443]'");
+    fail(key, `has port ${JSON.stringify(value)}, outside 1–65535`, "80");
   }
   return value;
 }
@@ -191,9 +196,8 @@ export function parseSettings(read: ConfigReader): Settings {
     } catch {
       parsed = undefined;
     }
-    if (typeof parsed === "number") parsed = [parsed];
     if (!Array.isArray(parsed) || parsed.length === 0) {
-      fail("appPorts", `is "${rawPorts}", not a list of ports`, "'[80, 443]'");
+      fail("appPorts", `is "${rawPorts}", not a list of ports`, "80");
     }
     appPorts = parsed.map((p) => port("appPorts", p));
   }

@@ -32,6 +32,55 @@ describe("contract: configuration", function () {
     });
   });
 
+  it("every fix a message suggests is a command that passes Pulumi's type check of Pulumi.yaml's config block", () => {
+    const bad: Record<string, string> = {
+      appName: "My App",
+      amiVersion: "latest",
+      standbyAmiVersion: "latest",
+      liveSlot: "red",
+      standbyState: "paused",
+      keepPrevious: "forever",
+      bakeMinutes: "soon",
+      instanceType: "big",
+      rootVolumeSizeGiB: "4",
+      dataVolumeSizeGiB: "-1",
+      appPorts: "[70000]",
+      healthCheckPath: "health",
+      sshCidr: "0.0.0.0",
+      subnetId: "x",
+      alarmEmail: "ops",
+      appDestination: "relative",
+      revisionsNoncurrentDays: "0",
+      backupSchedule: "daily",
+      backupRetentionDays: "0",
+      weeklyBackupRetentionDays: "-1",
+    };
+    expect(Object.keys(bad).sort()).to.deep.equal(Object.keys(CONFIG_TABLE).sort());
+    const declared = PROJECT.config as Record<string, { type: string; items?: { type: string } }>;
+    for (const [key, value] of Object.entries(bad)) {
+      let message = "";
+      try {
+        parseSettings((k) => (k === key ? value : k === "amiVersion" ? "myapp-v1.0.0" : undefined));
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      const m = /`pulumi config set (--path )?'?ec2-rollback:(\w+)(\[0\])?'? ([^`]*?)(\s+#.*)?`$/.exec(message);
+      expect(m, `${key}: ${message}`).to.not.equal(null);
+      const [, pathFlag, hintKey, index, hintValue] = m!;
+      expect(hintKey, key).to.equal(key);
+      const type = declared[key].type;
+      if (type === "array") {
+        // A list is set item by item: `--path 'key[0]' 80` stores the integer 80 at index 0.
+        expect(pathFlag && index, `${key} needs --path 'key[0]'`).to.be.ok;
+        expect(hintValue, key).to.match(/^\d+$/);
+      } else {
+        expect(pathFlag, key).to.equal(undefined);
+        if (type === "integer") expect(hintValue.trim(), key).to.match(/^-?\d+$/);
+        else expect(hintValue.trim().length, key).to.be.above(0);
+      }
+    }
+  });
+
   it("is pure: a bad value is a ConfigError naming the full key, not a Pulumi error", () => {
     let e: unknown;
     try {

@@ -166,6 +166,16 @@ describe("Pulumi CLI errors, explained", function () {
     ["stderr: error: no Pulumi.yaml project file found (searching upwards from /p)", "no Pulumi project in /p"],
     ["stderr: error: configuring provider: no valid credential sources for Terraform AWS Provider found.", "Pulumi found no AWS credentials"],
   ];
+  it("'not installed' only when the pulumi executable itself is missing, never for a file the program could not find", () => {
+    const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");
+    const missing = Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT", path: "pulumi", syscall: "spawn pulumi" });
+    expect(explainPulumiError(missing, ctx).code).to.equal("PULUMI_MISSING");
+    const programs = new Error("stderr: error: Running program '/p' failed: Error: ENOENT: no such file or directory, open '/p/pulumi-settings.json'");
+    const e = explainPulumiError(programs, ctx);
+    expect(e.code).to.equal("PULUMI_FAILED");
+    expect(e.message).to.include("ENOENT: no such file or directory, open '/p/pulumi-settings.json'");
+  });
+
   for (const [text, expected] of cases) {
     it(expected, () => {
       const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");

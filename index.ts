@@ -15,7 +15,7 @@ import { readSettings } from "./components/settings";
 export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
   const stack = pulumi.getStack();
   const s = readSettings();
-  const region = (await aws.getRegion()).region;
+  const [{ region }, { partition }] = await Promise.all([aws.getRegion(), aws.getPartition()]);
   const amiId = await resolveMachineImage("amiVersion", s.amiVersion, region);
   const standbyAmiId = s.standbyAmiVersion ? await resolveMachineImage("standbyAmiVersion", s.standbyAmiVersion, region) : undefined;
 
@@ -29,6 +29,7 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     appName: s.appName,
     stack,
     region,
+    partition,
     liveSlot: s.liveSlot,
     liveAmiId: amiId,
     standbyAmiId,
@@ -61,6 +62,7 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     targetTag: { key: TAG.deployTarget, value: target },
     alarmNames: alarms.alarmNames,
     tags,
+    partition,
   });
   const backup = new Backup(s.appName, {
     appName: s.appName,
@@ -70,6 +72,7 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     retentionDays: s.backupRetentionDays,
     weeklyRetentionDays: s.weeklyBackupRetentionDays,
     tags,
+    partition,
   });
 
   return {

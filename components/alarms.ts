@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { alarmName, HEALTH_METRIC, healthMetricDimensions, stackResourceName } from "../contract/naming";
+import { alarmName, alarmTopicName, HEALTH_METRIC, healthMetricDimensions, stackResourceName } from "../contract/naming";
 
 export interface AlarmsArgs {
   appName: string;
@@ -30,7 +30,7 @@ export class Alarms extends pulumi.ComponentResource {
 
     let actions: pulumi.Output<string>[] = [];
     if (args.email) {
-      const topic = new aws.sns.Topic(`${name}-alarm-topic`, { name: `${prefix}-alarms`, tags: args.tags }, parent);
+      const topic = new aws.sns.Topic(`${name}-alarm-topic`, { name: alarmTopicName(args.appName, args.stack), tags: args.tags }, parent);
       new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: args.email }, parent);
       this.topicArn = topic.arn;
       actions = [topic.arn];

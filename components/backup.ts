@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { stackResourceName, TAG } from "../contract/naming";
-import { assumeRolePolicyFor } from "./iam";
+import { backupPlanName, backupVaultName, stackResourceName, TAG } from "../contract/naming";
+import { assumeRolePolicyFor, managedPolicyArn } from "./iam";
 
 export interface BackupArgs {
   appName: string;
@@ -13,6 +13,8 @@ export interface BackupArgs {
   /** 0 = no weekly rule. */
   weeklyRetentionDays: number;
   tags: Record<string, string>;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) for managed policy ARNs. */
+  partition: string;
 }
 
 export const WEEKLY_SCHEDULE = "cron(0 5 ? * SUN *)";
@@ -31,6 +33,8 @@ export class Backup extends pulumi.ComponentResource {
     super("ec2-rollback:index:Backup", name, {}, opts);
     const parent = { parent: this };
     const fullName = stackResourceName(args.appName, args.stack);
+    const vaultName = backupVaultName(args.appName, args.stack);
+    const planName = backupPlanName(args.appName, args.stack);
     const pointTags = { [TAG.app]: args.appName, [TAG.stack]: args.stack };
 
     const key = new aws.kms.Key(
@@ -38,7 +42,7 @@ export class Backup extends pulumi.ComponentResource {
       { description: `AWS Backup vault ${fullName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags },
       parent,
     );
-    const vault = new aws.backup.Vault(`${name}-backup-vault`, { name: fullName, kmsKeyArn: key.arn, tags: args.tags }, parent);
+    const vault = new aws.backup.Vault(`${name}-backup-vault`, { name: vaultName, kmsKeyArn: key.arn, tags: args.tags }, parent);
 
     const rules: aws.types.input.backup.PlanRule[] = [
       {
@@ -62,7 +66,7 @@ export class Backup extends pulumi.ComponentResource {
         recoveryPointTags: { ...pointTags, [TAG.rule]: "weekly" },
       });
     }
-    const plan = new aws.backup.Plan(`${name}-backup-plan`, { name: fullName, rules, tags: args.tags }, parent);
+    const plan = new aws.backup.Plan(`${name}-backup-plan`, { name: planName, rules, tags: args.tags }, parent);
 
     const role = new aws.iam.Role(
       `${name}-backup-role`,
@@ -73,19 +77,16 @@ export class Backup extends pulumi.ComponentResource {
       },
       parent,
     );
-    const attachments = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map(
+    // Backups only: nothing restores through AWS Backup (a recovery point's AMI is rolled back to like any version).
+    const attachments = ["AWSBackupServiceRolePolicyForBackup"].map(
       (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-backup-${policy}`,
-          { role: role.name, policyArn: `arn:aws:iam::aws:policy/service-role/${policy}` },
-          parent,
-        ),
+        new aws.iam.RolePolicyAttachment(`${name}-backup-${policy}`, { role: role.name, policyArn: managedPolicyArn(args.partition, `service-role/${policy}`) }, parent),
     );
 
     new aws.backup.Selection(
       `${name}-backup-selection`,
       {
-        name: fullName,
+        name: planName,
         planId: plan.id,
         iamRoleArn: role.arn,
         selectionTags: [{ type: "STRINGEQUALS", key: args.targetTag.key, value: args.targetTag.value }],

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { stackResourceName } from "../contract/naming";
-import { assumeRolePolicyFor } from "./iam";
+import { assumeRolePolicyFor, managedPolicyArn } from "./iam";
 
 export interface DeploymentArgs {
   appName: string;
@@ -11,6 +11,8 @@ export interface DeploymentArgs {
   /** Alarms that stop a deployment and roll it back. */
   alarmNames: pulumi.Input<string[]>;
   tags: Record<string, string>;
+  /** The AWS partition for managed policy ARNs. */
+  partition: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export class Deployment extends pulumi.ComponentResource {
     );
     const policy = new aws.iam.RolePolicyAttachment(
       `${name}-codedeploy-role-policy`,
-      { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole" },
+      { role: role.name, policyArn: managedPolicyArn(args.partition, "service-role/AWSCodeDeployRole") },
       parent,
     );
 

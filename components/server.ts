@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { StandbyState } from "../contract/config";
 import { DATA_DEVICE, DATA_MOUNT_PATH, otherSlot, Slot, stackResourceName, TAG } from "../contract/naming";
-import { assumeRolePolicyFor } from "./iam";
+import { assumeRolePolicyFor, managedPolicyArn } from "./iam";
 import { MachineSlot } from "./machineSlot";
 import { renderUserData } from "./userData";
 
@@ -10,6 +10,8 @@ export interface ServerArgs {
   appName: string;
   stack: string;
   region: pulumi.Input<string>;
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) for ARNs. */
+  partition: string;
   /** The slot that serves and its AMI. */
   liveSlot: Slot;
   liveAmiId: pulumi.Input<string>;
@@ -88,7 +90,10 @@ export class Server extends pulumi.ComponentResource {
     );
     new aws.iam.RolePolicyAttachment(
       `${name}-instance-ssm`,
-      { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      // Session Manager and the SSM agent. This managed policy also lets the machine read the account's SSM
+      // parameters (ssm:GetParameter* on *): a hand-copied subset would drift from what the agent needs as
+      // AWS changes it, and apps commonly read their own parameters, so it is kept and said (README).
+      { role: role.name, policyArn: managedPolicyArn(args.partition, "AmazonSSMManagedInstanceCore") },
       parent,
     );
     new aws.iam.RolePolicy(
@@ -96,7 +101,7 @@ export class Server extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi.all([args.revisionsBucketArn, args.region]).apply(([bucketArn, region]) =>
-          JSON.stringify(instancePolicy(bucketArn, region, args.metricNamespace)),
+          JSON.stringify(instancePolicy(bucketArn, region, args.metricNamespace, args.partition)),
         ),
       },
       parent,
@@ -220,7 +225,7 @@ export class Server extends pulumi.ComponentResource {
 }
 
 /** Least privilege for the instance: read its revisions and the CodeDeploy agent, publish its health. */
-export function instancePolicy(bucketArn: string, region: string, metricNamespace: string) {
+export function instancePolicy(bucketArn: string, region: string, metricNamespace: string, partition = "aws") {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -230,7 +235,7 @@ export function instancePolicy(bucketArn: string, region: string, metricNamespac
         Sid: "ReadCodeDeployAgent",
         Effect: "Allow",
         Action: ["s3:GetObject"],
-        Resource: `arn:aws:s3:::aws-codedeploy-${region}/*`,
+        Resource: `arn:${partition}:s3:::aws-codedeploy-${region}/*`,
       },
       {
         // PutMetricData has no resource-level permissions; the namespace condition is its only scope.

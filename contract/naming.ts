@@ -83,6 +83,42 @@ export function stackResourceName(appName: string, stack: string): string {
   return `${appName}-${stack}`;
 }
 
+/** A short, stable hash (FNV-1a, 6 hex digits) that keeps two cut names apart. */
+function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, "0").slice(0, 6);
+}
+
+/**
+ * `name` made to fit a service's naming rule: characters outside `allowed` (one character's class)
+ * become "-", and a name longer than `max` is cut, ending in a hash of the whole so no two stacks meet.
+ */
+export function fitName(name: string, allowed: RegExp, max: number): string {
+  const clean = [...name].map((c) => (allowed.test(c) ? c : "-")).join("");
+  return clean.length <= max ? clean : `${clean.slice(0, max - 7)}-${shortHash(name)}`;
+}
+
+/** AWS Backup vault names: `[a-zA-Z0-9-_]{2,50}` (a stack name may hold dots). */
+export function backupVaultName(appName: string, stack: string): string {
+  return fitName(stackResourceName(appName, stack), /[A-Za-z0-9_-]/, 50);
+}
+
+/** AWS Backup plan and selection names: `[a-zA-Z0-9-_.]{1,50}`. */
+export function backupPlanName(appName: string, stack: string): string {
+  return fitName(stackResourceName(appName, stack), /[A-Za-z0-9_.-]/, 50);
+}
+
+/** SNS topic names: `[A-Za-z0-9_-]{1,256}`. */
+export function alarmTopicName(appName: string, stack: string): string {
+  return fitName(`${stackResourceName(appName, stack)}-alarms`, /[A-Za-z0-9_-]/, 256);
+}
+
+/** AWS Backup tag values: letters, digits, spaces and `_ . : / = + - @` only (documented), at most 256. */
+export function backupTagValue(value: string): string {
+  return [...value].map((c) => (/[\p{L}\p{Z}\p{N}_.:/=+\-@]/u.test(c) ? c : "-")).join("").slice(0, 256);
+}
+
 /** Tag keys. */
 export const TAG = {
   app: "App",

@@ -1,5 +1,5 @@
 // The data layer: take an AWS Backup recovery point of the instance now (an AMI with all its volumes).
-import { TAG } from "../../contract/naming";
+import { backupTagValue, TAG } from "../../contract/naming";
 import { Ec2RollbackError } from "./errors";
 import { poll, seconds } from "./poll";
 import { BackupPort, Clock, CloudPort, StackPort, Ui } from "./ports";
@@ -29,16 +29,18 @@ export async function backupNow(
   const resourceArn = `arn:${partition}:ec2:${region}:${identity.account}:instance/${instanceId}`;
   const retention = settings.backupRetentionDays;
   const { appName } = settings;
+  const reason = backupTagValue(o.note ?? "on demand by ec2-rollback backup");
+  if (o.note && reason !== o.note.slice(0, 256)) ui.warn(`the note is kept as "${reason}": AWS Backup tags allow only letters, digits, spaces and _ . : / = + - @`);
   const jobId = await backup.startBackup({
     vault: backupVaultName,
     resourceArn,
     roleArn: backupRoleArn,
     deleteAfterDays: retention,
     tags: {
-      [TAG.app]: appName,
-      [TAG.stack]: stack.name,
-      [TAG.createdBy]: identity.arn,
-      [TAG.reason]: o.note ? o.note.slice(0, 256) : "on demand (ec2-rollback backup)",
+      [TAG.app]: backupTagValue(appName),
+      [TAG.stack]: backupTagValue(stack.name),
+      [TAG.createdBy]: backupTagValue(identity.arn),
+      [TAG.reason]: reason,
     },
   });
   ui.step(`backup job ${jobId}: ${instanceId} into vault ${backupVaultName} (kept ${retention} days)`);

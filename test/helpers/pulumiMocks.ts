@@ -31,6 +31,12 @@ export const REGION = "eu-west-1";
 export const ACCOUNT = "111122223333";
 export const PUBLIC_IP = "203.0.113.10";
 
+/** The partition getPartition answers (`aws`; `aws-cn` for China regions, `aws-us-gov` for GovCloud). */
+let mockPartition = "aws";
+export function setMockPartition(p: string): void {
+  mockPartition = p;
+}
+
 /** AMI names the mocked account owns → their ids, newest first. */
 export const OWNED_AMIS: Record<string, string[]> = {
   "myapp-v1.2.3": ["ami-0123456789abcdef1"],
@@ -64,6 +70,8 @@ function call(token: string, args: Record<string, any>): Record<string, any> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
       return { region: REGION, name: REGION, id: REGION };
+    case "aws:index/getPartition:getPartition":
+      return { partition: mockPartition, dnsSuffix: "amazonaws.com", id: mockPartition };
     case "aws:ec2/getAmiIds:getAmiIds": {
       const name = args.filters?.[0]?.values?.[0];
       return { ids: OWNED_AMIS[name] ?? [], owners: args.owners };

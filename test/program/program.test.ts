@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { byType, one, OWNED_AMIS, ProgramRun, PUBLIC_IP, RecordedResource, REGION, runProgram } from "../helpers/pulumiMocks";
+import { byType, one, OWNED_AMIS, ProgramRun, PUBLIC_IP, RecordedResource, REGION, runProgram, setMockPartition } from "../helpers/pulumiMocks";
 
 const BASE = { amiVersion: "myapp-v1.2.3" };
 
@@ -228,10 +228,8 @@ describe("program: alarms, deployment, revisions, backup", function () {
     const role = byType(run, "aws:iam/role:Role").find((r) => policyOf(r, "assumeRolePolicy").Statement[0].Principal.Service === "backup.amazonaws.com")!;
     expect(sel.iamRoleArn).to.equal(`arn:aws:iam:${REGION}:111122223333:${role.name}`);
     const arns = byType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
-    expect(arns).to.include.members([
-      "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-      "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-    ]);
+    expect(arns).to.include("arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup");
+    expect(arns.some((a: string) => a.includes("Restores")), "nothing restores through AWS Backup").to.equal(false);
   });
 
   it("has only the daily rule without weeklyBackupRetentionDays", async () => {
@@ -408,6 +406,33 @@ describe("program: two machines, one address", function () {
       expect(e, JSON.stringify(config)).to.be.instanceOf(pulumi.RunError);
       expect(e!.message).to.match(message);
     }
+  });
+});
+
+describe("program: names and ARNs AWS accepts", function () {
+  afterEach(() => setMockPartition("aws"));
+
+  it("a stack name with dots still gives valid vault, plan, selection and topic names; a long one is cut with a hash, never two alike", async () => {
+    const r = await runProgram({ ...BASE, alarmEmail: "ops@example.com" }, "team.prod.eu");
+    expect(one(r, "aws:backup/vault:Vault").inputs.name).to.equal("myapp-team-prod-eu");
+    expect(one(r, "aws:backup/plan:Plan").inputs.name).to.equal("myapp-team.prod.eu");
+    expect(one(r, "aws:backup/selection:Selection").inputs.name).to.equal("myapp-team.prod.eu");
+    expect(one(r, "aws:sns/topic:Topic").inputs.name).to.equal("myapp-team-prod-eu-alarms");
+    const a = await runProgram(BASE, `${"x".repeat(60)}-a`);
+    const b = await runProgram(BASE, `${"x".repeat(60)}-b`);
+    const [va, vb] = [a, b].map((x) => one(x, "aws:backup/vault:Vault").inputs.name as string);
+    for (const v of [va, vb]) expect(v).to.match(/^[a-zA-Z0-9_-]{2,50}$/);
+    expect(va).to.not.equal(vb);
+  });
+
+  it("ARNs use the stack's partition (China, GovCloud), not a hard-coded aws", async () => {
+    setMockPartition("aws-cn");
+    const r = await runProgram(BASE);
+    const arns = byType(r, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((x) => x.inputs.policyArn as string);
+    expect(arns).to.have.length.above(2);
+    for (const arn of arns) expect(arn, arn).to.match(/^arn:aws-cn:iam::aws:policy\//);
+    const statements = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy")).Statement;
+    expect(statements.find((x: any) => x.Sid === "ReadCodeDeployAgent").Resource).to.equal(`arn:aws-cn:s3:::aws-codedeploy-${REGION}/*`);
   });
 });
 

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { BackupClient, DescribeBackupJobCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand } from "@aws-sdk/client-backup";
 import { AwsBackup } from "../../../automation/adapters/awsBackup";
+import { backupTagValue } from "../../../contract/naming";
 import { backupNow } from "../../../automation/core/backup";
 import { parseBackupWhen, pickRecoveryPoint } from "../../../automation/core/recoveryPoints";
 import { rollback } from "../../../automation/core/rollback";
@@ -52,6 +53,9 @@ describe("backups as rollback points", function () {
         Lifecycle: { DeleteAfterDays: 30 },
       });
       expect(input.RecoveryPointTags).to.deep.equal({ App: "myapp", Stack: "dev", CreatedBy: "arn:aws:iam::111122223333:user/alice", Reason: "before the OS upgrade" });
+      // Only AWS Backup's documented tag characters: a note's others become "-"; the default reason has none.
+      expect(backupTagValue("fix (urgent) #1, really?")).to.equal("fix -urgent- -1- really-");
+      expect(backupTagValue("on demand by ec2-rollback backup")).to.equal("on demand by ec2-rollback backup");
       expect(r).to.deep.include({ jobId: "job-1", state: "COMPLETED", amiId: "ami-0000000000000b09a", durationMs: 15_000 });
       expect(w.ui.lines).to.include("progress backup job job-1: RUNNING 40.0% (0s)");
     });

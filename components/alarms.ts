@@ -13,10 +13,13 @@ export interface AlarmsArgs {
   tags: Record<string, string>;
 }
 
+/** Minutes the app must fail its health check in a row before the app-health alarm fires. */
+export const APP_HEALTH_MINUTES = 5;
+
 /**
  * What CodeDeploy watches to stop and roll back a deployment, and what tells the owner:
  * - status check: the machine (EC2 system or instance check failing for 2 minutes);
- * - app health: the app on the instance stopped answering its health path for 3 minutes.
+ * - app health: the app on the instance stopped answering its health path for 5 minutes in a row.
  * Names are fixed per stack, so the deployment group's list does not change when the instance does.
  */
 export class Alarms extends pulumi.ComponentResource {
@@ -66,7 +69,10 @@ export class Alarms extends pulumi.ComponentResource {
         dimensions: healthMetricDimensions(args.appName, args.stack),
         statistic: "Maximum",
         period: 60,
-        evaluationPeriods: 3,
+        // Five failing minutes in a row: a normal deployment keeps the app down for a minute or two
+        // (stop, install, start, validate) and must not be stopped by its own downtime; a broken release
+        // is caught sooner by its ValidateService hook.
+        evaluationPeriods: APP_HEALTH_MINUTES,
         threshold: 1,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         // No data = nothing deployed yet, or the machine is being replaced: not an app failure.

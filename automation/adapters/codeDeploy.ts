@@ -46,7 +46,7 @@ export class CodeDeployService implements DeployPort {
     });
   }
 
-  createDeployment(o: { app: string; group: string; location: S3Location; fileExistsBehavior: FileExistsBehavior; description: string }): Promise<string> {
+  createDeployment(o: { app: string; group: string; location: S3Location; fileExistsBehavior: FileExistsBehavior; description: string; ignoreAlarms?: boolean }): Promise<string> {
     return aws(async () => {
       const r = await this.cd.send(
         new CreateDeploymentCommand({
@@ -55,6 +55,9 @@ export class CodeDeployService implements DeployPort {
           revision: revision(o.location),
           fileExistsBehavior: o.fileExistsBehavior,
           description: o.description.slice(0, 100),
+          // "enabled: false" turns the group's alarm configuration off for this deployment alone: a fix can
+          // go out while the alarm it fixes is firing (CodeDeploy otherwise fails it with ALARM_ACTIVE).
+          overrideAlarmConfiguration: o.ignoreAlarms ? { enabled: false } : undefined,
         }),
       );
       return r.deploymentId!;

@@ -39,12 +39,18 @@ async function commandDeps(g: GlobalOptions) {
   return { ...(await openContext(g)), ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
 
-/** …plus S3 and CodeDeploy, for the app-layer commands. */
+/** …plus S3, CodeDeploy and the stack's alarms, for the app-layer commands. */
 async function appDeps(g: GlobalOptions) {
-  const { openAppServices } = await import("./context");
+  const { openAppServices, openAlarms } = await import("./context");
   const deps = await commandDeps(g);
-  return { ...deps, ...(await openAppServices(deps)) };
+  return { ...deps, ...(await openAppServices(deps)), alarms: await openAlarms(deps) };
 }
+
+const ignoreAlarms = () =>
+  new Option(
+    "--ignore-alarms",
+    "deploy although an alarm of the group is firing (to ship the fix for it): this deployment alone is not stopped or rolled back on alarms; a failed hook still rolls it back",
+  ).default(false);
 
 /** …plus AWS Backup. */
 async function backupDeps(g: GlobalOptions) {
@@ -219,6 +225,9 @@ export const COMMANDS: CommandSpec[] = [
       fileExists(),
       noWait("deployment"),
       new Option("--include-node-modules", "ship node_modules too (left out by default)").default(false),
+      new Option("--include <name...>", "ship these although they usually hold secrets (.env, *.pem, *.key, id_rsa, .npmrc …; left out with a warning by default)"),
+      new Option("--allow-empty", "deploy a folder with nothing but an appspec (replaces the app with nothing)").default(false),
+      ignoreAlarms(),
       timeout("60", "follow the deployment"),
     ],
     async run({ g, args: [dir], opts, signal }) {
@@ -229,6 +238,9 @@ export const COMMANDS: CommandSpec[] = [
         version: opts.version as string,
         fileExists: FILE_EXISTS[opts.fileExists as string],
         includeNodeModules: opts.includeNodeModules as boolean,
+        include: opts.include as string[] | undefined,
+        allowEmpty: opts.allowEmpty as boolean,
+        ignoreAlarms: opts.ignoreAlarms as boolean,
         yes: g.yes,
         wait: opts.wait as boolean,
         timeoutMs,
@@ -253,7 +265,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "app-rollback",
     summary: "redeploy an earlier app revision through CodeDeploy and follow it",
     arguments: [["[version]", "the revision to redeploy; default: the most recent successfully deployed one that is not live"]],
-    options: [fileExists(), noWait("deployment"), timeout("60", "follow the deployment")],
+    options: [fileExists(), noWait("deployment"), timeout("60", "follow the deployment"), ignoreAlarms()],
     async run({ g, args: [version], opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");
       const { appRollback, FILE_EXISTS } = await import("../core/appDeploy");
@@ -262,6 +274,7 @@ export const COMMANDS: CommandSpec[] = [
         yes: g.yes,
         fileExists: FILE_EXISTS[opts.fileExists as string],
         wait: opts.wait as boolean,
+        ignoreAlarms: opts.ignoreAlarms as boolean,
         timeoutMs,
         pollMs: 5000,
         signal,

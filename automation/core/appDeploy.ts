@@ -10,12 +10,14 @@ import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
 import { poll } from "./poll";
-import { Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { AlarmPort, Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { recordAppOnServingRelease } from "./releases";
 import { readStack, requireOutputs } from "./stackState";
 
 export interface AppDeps {
   stack: StackPort;
+  /** The stack's alarms, to say before a deployment that one is firing (CodeDeploy would stop it). */
+  alarms?: AlarmPort;
   cloud: CloudPort;
   store: RevisionStorePort;
   deploy: DeployPort;
@@ -67,7 +69,18 @@ async function target(stack: StackPort): Promise<Target> {
 
 export async function deployFolder(
   deps: AppDeps,
-  o: { dir: string; version: string; fileExists: FileExistsBehavior; includeNodeModules: boolean; yes: boolean } & WaitOptions,
+  o: {
+    dir: string;
+    version: string;
+    fileExists: FileExistsBehavior;
+    includeNodeModules: boolean;
+    yes: boolean;
+    /** Names (paths or file names) to ship although they usually hold secrets (`.env`, keys). */
+    include?: string[];
+    /** Deploy a bundle with nothing but its appspec. */
+    allowEmpty?: boolean;
+    ignoreAlarms?: boolean;
+  } & WaitOptions,
 ): Promise<DeployResult> {
   const { stack, store, deploy, ui, cloud } = deps;
   // 1. Validate: nothing is uploaded or deployed before all of this passes.
@@ -78,12 +91,21 @@ export async function deployFolder(
   const t = await target(stack);
   const key = revisionKey(t.appName, version);
   if (await store.head(t.bucket, key)) {
-    throw new Ec2RollbackError("VERSION_EXISTS", `${key} is already in ${t.bucket}: a version is uploaded once and never replaced; bump the version (e.g. ${nextPatch(version)})`);
+    throw new Ec2RollbackError(
+      "VERSION_EXISTS",
+      `${key} is already in ${t.bucket} (a version is uploaded once and never replaced): to deploy that upload again, \`ec2-rollback app-rollback ${version}\`; ` +
+        `to ship these files, bump the version (e.g. ${nextPatch(version)})`,
+    );
+  }
+  const ownAppspec = path.join(dir, "appspec.yml");
+  if (fs.existsSync(ownAppspec) && !fs.statSync(ownAppspec).isFile()) {
+    throw new Ec2RollbackError("APPSPEC_INVALID", `${path.join(o.dir, "appspec.yml")} is not a file: make it the appspec file, or remove it to have one generated; nothing was uploaded`);
   }
 
   // 2. appspec.yml: the folder's own, checked, or one written for it.
-  const listing = listFolder(dir, { includeNodeModules: o.includeNodeModules });
+  const listing = listFolder(dir, { includeNodeModules: o.includeNodeModules, include: o.include });
   const files = new Set(listing.files);
+
   let appspec: string;
   const generated = !files.has("appspec.yml");
   if (generated) {
@@ -97,7 +119,14 @@ export async function deployFolder(
     }
     if (/^file_exists_behavior:/m.test(appspec)) ui.warn("appspec.yml sets file_exists_behavior, which takes precedence over --file-exists");
   }
+  if (!listing.files.some((f) => f !== "appspec.yml") && !o.allowEmpty) {
+    throw new Ec2RollbackError(
+      "USAGE",
+      `${o.dir} has nothing to deploy besides an appspec: deploying it would replace the app with nothing; pass --allow-empty if that is what you want; nothing was uploaded`,
+    );
+  }
   for (const s of listing.skipped) ui.warn(`left out ${s}`);
+  await sayAlarms(deps, t, o.ignoreAlarms);
 
   // 3. Bundle.
   const bundle = await buildBundle(dir, listing, appspec);
@@ -117,7 +146,7 @@ export async function deployFolder(
     await deploy.registerRevision(t.app, location, description);
 
     // 5. Deploy and follow it.
-    const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}` });
+    const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms });
     const outcome = await follow(deps, t, id, version, o);
     return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.zip.length, fileCount: bundle.fileCount, generatedAppspec: generated };
   });
@@ -168,7 +197,10 @@ export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "dep
   return out.sort((a, b) => b.uploadedAt.localeCompare(a.uploadedAt) || compareSemver(b.version, a.version));
 }
 
-export async function appRollback(deps: AppDeps, o: { version?: string; yes: boolean; fileExists: FileExistsBehavior } & WaitOptions): Promise<DeployOutcome & { from?: string }> {
+export async function appRollback(
+  deps: AppDeps,
+  o: { version?: string; yes: boolean; fileExists: FileExistsBehavior; ignoreAlarms?: boolean } & WaitOptions,
+): Promise<DeployOutcome & { from?: string }> {
   const { stack, store, deploy, ui } = deps;
   const t = await target(stack);
   const deployments = await deploy.recentDeployments(t.app, t.group, HISTORY);
@@ -194,6 +226,7 @@ export async function appRollback(deps: AppDeps, o: { version?: string; yes: boo
     ui.succeed(`${version} is already live; nothing to do`);
     return { deploymentId: "", version, key, status: "no-op", live: version, from: liveVersion };
   }
+  await sayAlarms(deps, t, o.ignoreAlarms);
   await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Redeploy ${t.appName} ${version} (live now: ${liveVersion ?? "unknown"}) to ${t.group}?`, "redeploy");
   return withRecord(deps, { op: "app-rollback", from: liveVersion ?? "?", to: version }, async () => {
@@ -204,9 +237,31 @@ export async function appRollback(deps: AppDeps, o: { version?: string; yes: boo
       location,
       fileExistsBehavior: o.fileExists,
       description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.cloud.identity()).arn}`,
+    ignoreAlarms: o.ignoreAlarms,
   });
   return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
   });
+}
+
+/**
+ * Before a deployment: a firing alarm of the group makes CodeDeploy fail it at once (ALARM_ACTIVE), so
+ * the fix for a broken app could never go out. Said before anything is uploaded or deployed; with
+ * --ignore-alarms the deployment goes out with the group's alarms off for it alone.
+ */
+async function sayAlarms(deps: AppDeps, t: Target, ignoreAlarms?: boolean): Promise<void> {
+  if (!deps.alarms) return;
+  const names = (await deps.stack.outputs()).alarmNames ?? [];
+  const firing = (await deps.alarms.states(names).catch(() => [])).filter((a) => a.state === "ALARM").map((a) => a.name);
+  if (!firing.length) return;
+  if (ignoreAlarms) {
+    deps.ui.warn(`alarm ${firing.join(", ")} is firing; --ignore-alarms: this deployment is not stopped or rolled back on alarms (a failed hook still rolls it back)`);
+    return;
+  }
+  throw new Ec2RollbackError(
+    "ALARM_ACTIVE",
+    `alarm ${firing.join(", ")} of ${t.group} is firing, so CodeDeploy would stop this deployment at once (ALARM_ACTIVE); nothing was uploaded or deployed. ` +
+      "To deploy a fix while it fires, pass --ignore-alarms (this deployment alone is then not stopped or rolled back on alarms; a failed hook still rolls it back)",
+  );
 }
 
 /** Waits for a deployment with progress; on failure explains the hook and follows CodeDeploy's automatic rollback. */

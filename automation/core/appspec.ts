@@ -67,6 +67,13 @@ export function validateAppspec(text: string, bundleFiles: Set<string>): Appspec
         const src: unknown = item.get("source");
         const dest: unknown = item.get("destination");
         if (typeof src !== "string" || !src) add(n, `files[${i}]: source is missing`);
+        // As strict as hook locations: "/" (the whole revision) or a relative path inside the bundle.
+        else if (src !== "/" && (src.startsWith("/") || src.split("/").includes(".."))) {
+          add(item.get("source", true) as Node, `files[${i}]: source "${src}" must be "/" or a relative path inside the bundle (no "..", not absolute)`);
+        } else if (src !== "/") {
+          const rel = src.replace(/^\.\//, "").replace(/\/$/, "");
+          if (!bundleFiles.has(rel) && ![...bundleFiles].some((f) => f.startsWith(`${rel}/`))) add(item.get("source", true) as Node, `files[${i}]: source ${src} is not in the folder`);
+        }
         if (typeof dest !== "string" || !dest) add(n, `files[${i}]: destination is missing`);
         else if (!dest.startsWith("/")) add(item.get("destination", true) as Node, `files[${i}]: destination "${dest}" must be an absolute path`);
       });

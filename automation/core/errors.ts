@@ -64,6 +64,8 @@ export const EXIT_CODES = {
   BACKUP_FAILED: 1,
   APPSPEC_INVALID: 1,
   DEPLOY_FAILED: 1,
+  /** An alarm of the deployment group is firing: CodeDeploy would stop the deployment. */
+  ALARM_ACTIVE: 1,
 
   INTERNAL: 1,
 } as const;

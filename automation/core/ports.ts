@@ -206,7 +206,8 @@ export interface LifecycleEvent {
 
 export interface DeployPort {
   registerRevision(app: string, location: S3Location, description: string): Promise<void>;
-  createDeployment(o: { app: string; group: string; location: S3Location; fileExistsBehavior: FileExistsBehavior; description: string }): Promise<string>;
+  /** `ignoreAlarms`: this deployment is not stopped or rolled back on the group's alarms (CreateDeployment's overrideAlarmConfiguration). */
+  createDeployment(o: { app: string; group: string; location: S3Location; fileExistsBehavior: FileExistsBehavior; description: string; ignoreAlarms?: boolean }): Promise<string>;
   getDeployment(id: string): Promise<DeploymentInfo>;
   /** Lifecycle events of the deployment's (one) instance target. */
   lifecycle(id: string): Promise<LifecycleEvent[]>;

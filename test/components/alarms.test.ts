@@ -14,7 +14,7 @@ describe("component: Alarms", function () {
     expect(alarms.map((a) => a.name)).to.deep.equal([alarmName("myapp", "prod", "status-check"), alarmName("myapp", "prod", "app-health")]);
     expect(run.outputs.alarmNames).to.deep.equal(alarms.map((a) => a.name));
     const health = alarms.find((a) => a.metricName === HEALTH_METRIC)!;
-    expect(health).to.include({ namespace: "ec2-rollback/myapp", evaluationPeriods: 3, treatMissingData: "notBreaching" });
+    expect(health).to.include({ namespace: "ec2-rollback/myapp", evaluationPeriods: 5, period: 60, treatMissingData: "notBreaching" });
     expect(alarms.find((a) => a.metricName === "StatusCheckFailed")!.dimensions).to.deep.equal({ InstanceId: "i-0123456789abcdef0" });
     expect(byType(run, "aws:sns/topic:Topic")).to.have.length(0);
     expect(one(run, "ec2-rollback:index:Alarms").custom).to.equal(false);

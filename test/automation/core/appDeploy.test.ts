@@ -19,6 +19,7 @@ import { CodeDeployService } from "../../../automation/adapters/codeDeploy";
 import { S3Revisions } from "../../../automation/adapters/s3Revisions";
 import { appRollback, DeployFailedError, deployFolder, FILE_EXISTS, listRevisions } from "../../../automation/core/appDeploy";
 import { FakeUi, world } from "../../helpers/fakes";
+import { unzip } from "../../helpers/zip";
 import { failure } from "../../helpers/failure";
 
 const BUCKET = "myapp-revisions-4f1e2d";
@@ -111,7 +112,7 @@ describe("app revisions through CodeDeploy", function () {
       const broken = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-broken-"));
       fs.writeFileSync(path.join(broken, "appspec.yml"), "version: 0.0\nos: windows\nhooks:\n  AfterStart:\n    - location: x.sh\n");
       const cases: [Partial<typeof deployOpts>, string, (() => void)?][] = [
-        [{}, "myapp/1.1.0.zip is already in myapp-revisions-4f1e2d: a version is uploaded once and never replaced; bump the version (e.g. 1.1.1)", () =>
+        [{}, "myapp/1.1.0.zip is already in myapp-revisions-4f1e2d (a version is uploaded once and never replaced): to deploy that upload again, `ec2-rollback app-rollback 1.1.0`; to ship these files, bump the version (e.g. 1.1.1)", () =>
           s3.on(HeadObjectCommand).resolves({ ContentLength: 10, LastModified: new Date() })],
         [{ version: "1.1" }, '--version "1.1" is not a semantic version'],
         [{ dir: "/nonexistent/app" }, "/nonexistent/app is not a folder"],
@@ -192,6 +193,82 @@ describe("app revisions through CodeDeploy", function () {
       cd.on(GetDeploymentTargetCommand).resolves({ deploymentTarget: { instanceTarget: { lifecycleEvents: [] } } });
       const e = await failure(deployFolder(deps(), deployOpts));
       expect(e.message).to.include("no automatic rollback (no earlier revision was ever deployed): nothing is live");
+    });
+  });
+
+  describe("deploy: edge cases", function () {
+    const folder = (files: Record<string, string | { data: string; mode: number }>) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-app-"));
+      for (const [name, f] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        if (typeof f === "string") fs.writeFileSync(path.join(dir, name), f);
+        else fs.writeFileSync(path.join(dir, name), f.data, { mode: f.mode });
+      }
+      return dir;
+    };
+    const uploaded = async () => unzip(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as Buffer);
+
+    it("an appspec.yml that is a folder is refused before anything is uploaded", async () => {
+      const dir = folder({ "index.html": "hi", "appspec.yml/x": "y" });
+      const e = await failure(deployFolder(deps(), { ...deployOpts, dir }), "APPSPEC_INVALID");
+      expect(e.message).to.match(/appspec\.yml is not a file: make it the appspec file, or remove it to have one generated; nothing was uploaded$/);
+      noUploadNoDeploy();
+    });
+
+    it("an empty folder is refused (it would replace the app with nothing) unless --allow-empty", async () => {
+      const dir = folder({});
+      const e = await failure(deployFolder(deps(), { ...deployOpts, dir }), "USAGE");
+      expect(e.message).to.include("has nothing to deploy besides an appspec: deploying it would replace the app with nothing; pass --allow-empty");
+      noUploadNoDeploy();
+      await deployFolder(deps(), { ...deployOpts, dir, allowEmpty: true });
+      expect(s3.commandCalls(PutObjectCommand)).to.have.length(1);
+    });
+
+    it("a file name that is not UTF-8 is one clear line, not 'unexpected error: ENOENT'", async () => {
+      const dir = folder({ "index.html": "hi" });
+      fs.writeFileSync(Buffer.concat([Buffer.from(`${dir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from(".txt")]), "x");
+      const e = await failure(deployFolder(deps(), { ...deployOpts, dir }), "USAGE");
+      expect(e.message).to.match(/^a file name in .* is not valid UTF-8 \("bad-.*\.txt"\): rename it .*; nothing was uploaded$/);
+      noUploadNoDeploy();
+    });
+
+    it("keeps file modes: a 0600 secret ships as 0600, a 0755 tool as 0755, and hook scripts become executable", async () => {
+      const dir = folder({ "index.html": "hi", "config/secret.json": { data: "{}", mode: 0o600 }, "bin/tool": { data: "#!/bin/sh", mode: 0o755 }, "scripts/start.sh": { data: "#!/bin/sh", mode: 0o644 } });
+      await deployFolder(deps(), { ...deployOpts, dir });
+      const zip = await uploaded();
+      expect(zip.get("config/secret.json")!.mode).to.equal(0o600);
+      expect(zip.get("bin/tool")!.mode).to.equal(0o755);
+      expect(zip.get("index.html")!.mode).to.equal(fs.statSync(path.join(dir, "index.html")).mode & 0o777);
+      expect(zip.get("scripts/start.sh")!.mode).to.equal(0o755);
+    });
+
+    it("leaves out files that usually hold secrets, with a warning; --include ships one", async () => {
+      const dir = folder({ "index.html": "hi", ".env": "KEY=1", ".env.production": "KEY=2", "certs/server.key": "k", "id_rsa": "k", ".npmrc": "t" });
+      const ui = new FakeUi();
+      await deployFolder(deps(ui), { ...deployOpts, dir });
+      const zip = await uploaded();
+      expect([...zip.keys()].sort()).to.deep.equal(["appspec.yml", "index.html"]);
+      expect(ui.lines).to.include("warn left out .env (may hold secrets: pass --include .env to ship it)");
+      expect(ui.lines).to.include("warn left out certs/server.key (may hold secrets: pass --include certs/server.key to ship it)");
+      s3.resetHistory();
+      await deployFolder(deps(), { ...deployOpts, dir, include: [".env.production"] });
+      expect([...(await uploaded()).keys()]).to.include(".env.production").and.not.include(".env");
+    });
+
+    it("an alarm of the group firing: refused before anything is uploaded, saying what --ignore-alarms does; with it, CodeDeploy's alarm check is off for this deployment", async () => {
+      const firing = { states: async (names: string[]) => names.map((name) => ({ name, state: name.endsWith("app-health") ? "ALARM" : "OK" })) };
+      const e = await failure(deployFolder({ ...deps(), alarms: firing }, deployOpts), "ALARM_ACTIVE");
+      expect(e.message).to.equal(
+        "alarm myapp-dev-app-health of myapp-dev is firing, so CodeDeploy would stop this deployment at once (ALARM_ACTIVE); nothing was uploaded or deployed. " +
+          "To deploy a fix while it fires, pass --ignore-alarms (this deployment alone is then not stopped or rolled back on alarms; a failed hook still rolls it back)",
+      );
+      noUploadNoDeploy();
+      const ui = new FakeUi();
+      await deployFolder({ ...deps(ui), alarms: firing }, { ...deployOpts, ignoreAlarms: true });
+      expect(cd.commandCalls(CreateDeploymentCommand)[0].args[0].input.overrideAlarmConfiguration).to.deep.equal({ enabled: false });
+      expect(ui.lines.some((l) => l.startsWith("warn alarm myapp-dev-app-health is firing; --ignore-alarms"))).to.equal(true);
+      await deployFolder(deps(), { ...deployOpts, version: "1.1.1" });
+      expect(cd.commandCalls(CreateDeploymentCommand)[1].args[0].input.overrideAlarmConfiguration).to.equal(undefined);
     });
   });
 

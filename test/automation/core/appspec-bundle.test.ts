@@ -1,8 +1,8 @@
 import { expect } from "chai";
+import { unzip } from "../../helpers/zip";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as yauzl from "yauzl";
 import { generateAppspec, validateAppspec } from "../../../automation/core/appspec";
 import { buildBundle, listFolder } from "../../../automation/core/bundle";
 
@@ -71,27 +71,19 @@ hooks:
   });
 });
 
-function unzip(buf: Buffer): Promise<Map<string, { data: string; mode: number }>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out = new Map<string, { data: string; mode: number }>();
-      zip.on("entry", (e: yauzl.Entry) => {
-        zip.openReadStream(e, (err2, s) => {
-          if (err2 || !s) return reject(err2);
-          const chunks: Buffer[] = [];
-          s.on("data", (c: Buffer) => chunks.push(c));
-          s.on("end", () => {
-            out.set(e.fileName, { data: Buffer.concat(chunks).toString(), mode: (e.externalFileAttributes >>> 16) & 0o777 });
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on("end", () => resolve(out));
-      zip.readEntry();
-    });
+describe("appspec files: sources as strict as hook locations", function () {
+  const spec = (source: string) => `version: 0.0\nos: linux\nfiles:\n  - source: ${source}\n    destination: /opt/myapp/current\n`;
+  it("refuses a source with .. or an absolute path (other than / for the whole revision), and one not in the folder", () => {
+    const files = new Set(["app/index.html", "run.sh"]);
+    expect(validateAppspec(spec("/"), files)).to.deep.equal([]);
+    expect(validateAppspec(spec("app"), files)).to.deep.equal([]);
+    expect(validateAppspec(spec("run.sh"), files)).to.deep.equal([]);
+    expect(validateAppspec(spec("../secrets"), files)[0].message).to.equal('files[0]: source "../secrets" must be "/" or a relative path inside the bundle (no "..", not absolute)');
+    expect(validateAppspec(spec("app/../../x"), files)[0].message).to.match(/must be "\/" or a relative path inside the bundle/);
+    expect(validateAppspec(spec("/etc"), files)[0].message).to.match(/^files\[0\]: source "\/etc" must be/);
+    expect(validateAppspec(spec("missing"), files)[0].message).to.equal("files[0]: source missing is not in the folder");
   });
-}
+});
 
 describe("revision bundle", function () {
   function folder(): string {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { stackResourceName } from "../contract/naming";
+import { codeDeployName } from "../contract/naming";
 import { assumeRolePolicyFor, managedPolicyArn } from "./iam";
 
 export interface DeploymentArgs {
@@ -32,7 +32,7 @@ export class Deployment extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ec2-rollback:index:Deployment", name, {}, opts);
     const parent = { parent: this };
-    const fullName = stackResourceName(args.appName, args.stack);
+    const fullName = codeDeployName(args.appName, args.stack);
 
     const role = new aws.iam.Role(
       `${name}-codedeploy-role`,

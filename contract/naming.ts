@@ -109,6 +109,11 @@ export function backupPlanName(appName: string, stack: string): string {
   return fitName(stackResourceName(appName, stack), /[A-Za-z0-9_.-]/, 50);
 }
 
+/** CodeDeploy application and deployment group names: at most 100 characters. */
+export function codeDeployName(appName: string, stack: string): string {
+  return fitName(stackResourceName(appName, stack), /[A-Za-z0-9_.+-]/, 100);
+}
+
 /** SNS topic names: `[A-Za-z0-9_-]{1,256}`. */
 export function alarmTopicName(appName: string, stack: string): string {
   return fitName(`${stackResourceName(appName, stack)}-alarms`, /[A-Za-z0-9_-]/, 256);

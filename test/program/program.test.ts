@@ -423,6 +423,9 @@ describe("program: names and ARNs AWS accepts", function () {
     const [va, vb] = [a, b].map((x) => one(x, "aws:backup/vault:Vault").inputs.name as string);
     for (const v of [va, vb]) expect(v).to.match(/^[a-zA-Z0-9_-]{2,50}$/);
     expect(va).to.not.equal(vb);
+    const long = await runProgram(BASE, "s".repeat(100));
+    expect(one(long, "aws:codedeploy/application:Application").inputs.name.length).to.be.at.most(100);
+    expect(one(long, "aws:codedeploy/deploymentGroup:DeploymentGroup").inputs.deploymentGroupName.length).to.be.at.most(100);
   });
 
   it("ARNs use the stack's partition (China, GovCloud), not a hard-coded aws", async () => {

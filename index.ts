@@ -15,7 +15,7 @@ import { readSettings } from "./components/settings";
 export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
   const stack = pulumi.getStack();
   const s = readSettings();
-  const [{ region }, { partition }] = await Promise.all([aws.getRegion(), aws.getPartition()]);
+  const [{ region }, { partition, dnsSuffix }] = await Promise.all([aws.getRegion(), aws.getPartition()]);
   const amiId = await resolveMachineImage("amiVersion", s.amiVersion, region);
   const standbyAmiId = s.standbyAmiVersion ? await resolveMachineImage("standbyAmiVersion", s.standbyAmiVersion, region) : undefined;
 
@@ -30,6 +30,7 @@ export = async (): Promise<Record<OutputName, pulumi.Input<unknown>>> => {
     stack,
     region,
     partition,
+    dnsSuffix,
     liveSlot: s.liveSlot,
     liveAmiId: amiId,
     standbyAmiId,

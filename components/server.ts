@@ -10,8 +10,9 @@ export interface ServerArgs {
   appName: string;
   stack: string;
   region: pulumi.Input<string>;
-  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) for ARNs. */
+  /** The AWS partition (`aws`, `aws-cn`, `aws-us-gov`) for ARNs, and its DNS suffix for AWS endpoints. */
   partition: string;
+  dnsSuffix: string;
   /** The slot that serves and its AMI. */
   liveSlot: Slot;
   liveAmiId: pulumi.Input<string>;
@@ -138,6 +139,7 @@ export class Server extends pulumi.ComponentResource {
           appName: args.appName,
           stack: args.stack,
           region,
+          dnsSuffix: args.dnsSuffix,
           healthPort: args.appPorts[0],
           healthPath: args.healthCheckPath,
           appDestination: args.appDestination,

@@ -7,6 +7,8 @@ export interface UserDataArgs {
   appName: string;
   stack: string;
   region: string;
+  /** The partition's DNS suffix (`amazonaws.com`; `amazonaws.com.cn` in China). */
+  dnsSuffix?: string;
   /** Port and path of the local health probe (the application-level alarm's signal). */
   healthPort: number;
   healthPath: string;
@@ -38,7 +40,7 @@ export function renderUserData(a: UserDataArgs): string {
     "  elif command -v yum >/dev/null; then yum install -y ruby wget",
     "  elif command -v apt-get >/dev/null; then apt-get update && apt-get install -y ruby-full wget",
     "  fi",
-    '  curl -fsSL --retry 5 -o /tmp/codedeploy-install "https://aws-codedeploy-${REGION}.s3.${REGION}.amazonaws.com/latest/install"',
+    `  curl -fsSL --retry 5 -o /tmp/codedeploy-install "https://aws-codedeploy-\${REGION}.s3.\${REGION}.${a.dnsSuffix ?? "amazonaws.com"}/latest/install"`,
     "  chmod +x /tmp/codedeploy-install && /tmp/codedeploy-install auto && rm -f /tmp/codedeploy-install",
     "fi",
     "systemctl enable --now codedeploy-agent",

@@ -92,11 +92,13 @@ function shortHash(s: string): string {
 
 /**
  * `name` made to fit a service's naming rule: characters outside `allowed` (one character's class)
- * become "-", and a name longer than `max` is cut, ending in a hash of the whole so no two stacks meet.
+ * become "-", and a changed or cut name ends in a hash of the original, so no two stacks meet
+ * (`a.b` and `a-b` would otherwise share one).
  */
 export function fitName(name: string, allowed: RegExp, max: number): string {
   const clean = [...name].map((c) => (allowed.test(c) ? c : "-")).join("");
-  return clean.length <= max ? clean : `${clean.slice(0, max - 7)}-${shortHash(name)}`;
+  if (clean === name && name.length <= max) return name;
+  return `${clean.slice(0, max - 7)}-${shortHash(name)}`;
 }
 
 /** AWS Backup vault names: `[a-zA-Z0-9-_]{2,50}` (a stack name may hold dots). */

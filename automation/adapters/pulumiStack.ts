@@ -35,8 +35,9 @@ export function explainPulumiError(e: unknown, ctx: { stack: string; workDir: st
   const text = e instanceof Error ? `${e.message}\n${(e as { stderr?: string }).stderr ?? ""}` : String(e);
   // Only the `pulumi` executable itself missing (execa's "spawn pulumi ENOENT"), not any file a program
   // or provider could not find while `pulumi` ran.
-  const spawnPath = (e as { path?: string; syscall?: string }).path ?? "";
-  if (((e as { code?: string }).code === "ENOENT" && /(^|\/)pulumi$/.test(spawnPath)) || /\bspawn \S*pulumi ENOENT\b/.test(text)) {
+  // The Automation API wraps execa's error in a CommandError: its code and path are on commandResult.err.
+  const spawned = ((e as { commandResult?: { err?: unknown } }).commandResult?.err ?? e) as { code?: string; path?: string };
+  if ((spawned.code === "ENOENT" && /(^|\/)pulumi$/.test(spawned.path ?? "")) || /\bspawn \S*pulumi ENOENT\b/.test(text)) {
     return new Ec2RollbackError("PULUMI_MISSING", "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again", cause);
   }
   if (/the stack is currently locked by|Another update is currently in progress/.test(text)) return new StackLockedError(ctx.stack, e);

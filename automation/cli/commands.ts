@@ -49,7 +49,8 @@ async function appDeps(g: GlobalOptions) {
 const ignoreAlarms = () =>
   new Option(
     "--ignore-alarms",
-    "deploy although an alarm of the group is firing (to ship the fix for it): this deployment alone is not stopped or rolled back on alarms; a failed hook still rolls it back",
+    "deploy although an alarm of the group is firing (to ship the fix for it): this deployment alone is not stopped or rolled back on alarms; a failed hook still rolls it back. " +
+      "AWS requires codedeploy:UpdateDeploymentGroup for it",
   ).default(false);
 
 /** …plus AWS Backup. */

@@ -9,10 +9,11 @@ import { Ec2RollbackError } from "./errors";
 const ALWAYS_SKIPPED = new Set([".git", ".hg", ".svn", ".DS_Store", "Thumbs.db"]);
 const SKIPPED_PATTERNS = [/\.swp$/, /~$/];
 /** Left out unless named with --include: files and folders that usually hold secrets. */
-const SECRET_PATTERNS = [/^\.env(\..*)?$/, /\.(pem|key|p12|pfx)$/, /^id_(rsa|dsa|ecdsa|ed25519)(\.pub)?$/, /^\.(npmrc|netrc|pgpass)$/, /^\.(aws|ssh|gnupg)$/];
+const SECRET_PATTERNS = [/^\.env/, /\.(pem|key|p12|pfx)$/, /^id_(rsa|dsa|ecdsa|ed25519)/, /^\.(npmrc|netrc|pgpass)$/, /^\.(aws|ssh|gnupg)$/];
 /** DOS time of every entry: local midnight, 1 Jan 1980, so the bytes do not depend on the clock or time zone. */
 const FIXED_MTIME = new Date(1980, 0, 1);
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a name that starts with U+FEFF keeps it (stripping it would name another file).
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export interface FolderListing {
   /** Posix paths relative to the folder, sorted. */

@@ -71,7 +71,7 @@ function call(token: string, args: Record<string, any>): Record<string, any> {
     case "aws:index/getRegion:getRegion":
       return { region: REGION, name: REGION, id: REGION };
     case "aws:index/getPartition:getPartition":
-      return { partition: mockPartition, dnsSuffix: "amazonaws.com", id: mockPartition };
+      return { partition: mockPartition, dnsSuffix: mockPartition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com", id: mockPartition };
     case "aws:ec2/getAmiIds:getAmiIds": {
       const name = args.filters?.[0]?.values?.[0];
       return { ids: OWNED_AMIS[name] ?? [], owners: args.owners };

@@ -414,10 +414,13 @@ describe("program: names and ARNs AWS accepts", function () {
 
   it("a stack name with dots still gives valid vault, plan, selection and topic names; a long one is cut with a hash, never two alike", async () => {
     const r = await runProgram({ ...BASE, alarmEmail: "ops@example.com" }, "team.prod.eu");
-    expect(one(r, "aws:backup/vault:Vault").inputs.name).to.equal("myapp-team-prod-eu");
+    expect(one(r, "aws:backup/vault:Vault").inputs.name).to.match(/^myapp-team-prod-eu-[0-9a-f]{6}$/);
     expect(one(r, "aws:backup/plan:Plan").inputs.name).to.equal("myapp-team.prod.eu");
     expect(one(r, "aws:backup/selection:Selection").inputs.name).to.equal("myapp-team.prod.eu");
-    expect(one(r, "aws:sns/topic:Topic").inputs.name).to.equal("myapp-team-prod-eu-alarms");
+    expect(one(r, "aws:sns/topic:Topic").inputs.name).to.match(/^myapp-team-prod-eu-alarms-[0-9a-f]{6}$/);
+    // A stack named with a dash keeps its name, and never meets the dotted one.
+    const dashed = await runProgram(BASE, "team-prod-eu");
+    expect(one(dashed, "aws:backup/vault:Vault").inputs.name).to.equal("myapp-team-prod-eu");
     const a = await runProgram(BASE, `${"x".repeat(60)}-a`);
     const b = await runProgram(BASE, `${"x".repeat(60)}-b`);
     const [va, vb] = [a, b].map((x) => one(x, "aws:backup/vault:Vault").inputs.name as string);
@@ -436,6 +439,8 @@ describe("program: names and ARNs AWS accepts", function () {
     for (const arn of arns) expect(arn, arn).to.match(/^arn:aws-cn:iam::aws:policy\//);
     const statements = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy")).Statement;
     expect(statements.find((x: any) => x.Sid === "ReadCodeDeployAgent").Resource).to.equal(`arn:aws-cn:s3:::aws-codedeploy-${REGION}/*`);
+    // The agent is downloaded from the partition's own endpoint (amazonaws.com.cn in China).
+    expect(one(r, "aws:ec2/instance:Instance").inputs.userData).to.include(`https://aws-codedeploy-\${REGION}.s3.\${REGION}.amazonaws.com.cn/latest/install`);
   });
 });
 

@@ -166,10 +166,24 @@ describe("Pulumi CLI errors, explained", function () {
     ["stderr: error: no Pulumi.yaml project file found (searching upwards from /p)", "no Pulumi project in /p"],
     ["stderr: error: configuring provider: no valid credential sources for Terraform AWS Provider found.", "Pulumi found no AWS credentials"],
   ];
+  it("'not installed' from the Automation API's own error when there is no pulumi at all", async () => {
+    const { PulumiCommand } = await import("@pulumi/pulumi/automation");
+    const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");
+    const e = await PulumiCommand.get({ root: "/nonexistent-pulumi-root" }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e, "PulumiCommand.get should fail").to.not.equal(undefined);
+    expect(explainPulumiError(e, ctx).code).to.equal("PULUMI_MISSING");
+  });
+
   it("'not installed' only when the pulumi executable itself is missing, never for a file the program could not find", () => {
     const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");
     const missing = Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT", path: "pulumi", syscall: "spawn pulumi" });
     expect(explainPulumiError(missing, ctx).code).to.equal("PULUMI_MISSING");
+    // The shape the Automation API really throws: a CommandError wrapping execa's error.
+    const wrapped = Object.assign(new Error("code: -2\n stdout: \n stderr: \n err?: Error: spawn /nowhere/bin/pulumi"), { commandResult: { err: { code: "ENOENT", path: "/nowhere/bin/pulumi" } } });
+    expect(explainPulumiError(wrapped, ctx).code).to.equal("PULUMI_MISSING");
     const programs = new Error("stderr: error: Running program '/p' failed: Error: ENOENT: no such file or directory, open '/p/pulumi-settings.json'");
     const e = explainPulumiError(programs, ctx);
     expect(e.code).to.equal("PULUMI_FAILED");

@@ -224,6 +224,12 @@ describe("app revisions through CodeDeploy", function () {
       expect(s3.commandCalls(PutObjectCommand)).to.have.length(1);
     });
 
+    it("a file name that starts with a byte-order mark is shipped under its own name (not another file's)", async () => {
+      const dir = folder({ "index.html": "hi", "\uFEFFnotes.txt": "bom" });
+      await deployFolder(deps(), { ...deployOpts, dir });
+      expect([...(await uploaded()).keys()]).to.include("\uFEFFnotes.txt");
+    });
+
     it("a file name that is not UTF-8 is one clear line, not 'unexpected error: ENOENT'", async () => {
       const dir = folder({ "index.html": "hi" });
       fs.writeFileSync(Buffer.concat([Buffer.from(`${dir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from(".txt")]), "x");
@@ -243,7 +249,7 @@ describe("app revisions through CodeDeploy", function () {
     });
 
     it("leaves out files that usually hold secrets, with a warning; --include ships one", async () => {
-      const dir = folder({ "index.html": "hi", ".env": "KEY=1", ".env.production": "KEY=2", "certs/server.key": "k", "id_rsa": "k", ".npmrc": "t" });
+      const dir = folder({ "index.html": "hi", ".env": "KEY=1", ".env.production": "KEY=2", ".envrc": "x", ".env-prod": "x", "certs/server.key": "k", id_rsa: "k", id_rsa_deploy: "k", ".npmrc": "t" });
       const ui = new FakeUi();
       await deployFolder(deps(ui), { ...deployOpts, dir });
       const zip = await uploaded();

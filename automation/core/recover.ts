@@ -2,11 +2,12 @@
 // change left. Nothing recorded and consistent: nothing to do. Otherwise it keeps the target if the
 // machine on the address runs it and passes its checks there, else returns to the last good version;
 // it writes that into the config with one `up`, checks it through the address, and removes the record.
-import { configKey, StandbyState } from "../../contract/config";
+import { StandbyState } from "../../contract/config";
 import { otherSlot, Slot } from "../../contract/naming";
 import { confirmOrRefuse } from "./confirm";
 import { amiOfPin, checkConsistency } from "./consistency";
 import { Ec2RollbackError, messageOf } from "./errors";
+import { asConfig } from "./machines";
 import { describeRecord, Operation, OperationRecord, readRecord } from "./operation";
 import { seconds } from "./poll";
 import { Clock, CloudPort, HttpProbe, InstanceHealth, Operator, StackPort, Ui } from "./ports";
@@ -137,12 +138,7 @@ export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<Rec
   );
   const op = await Operation.begin(deps, { op: "recover", from: machineOp ? record!.from : lastGood, to: final, phase: "recover", takeOver: record ?? undefined });
   try {
-    await stack.setConfig({
-      [configKey("liveSlot")]: finalSlot,
-      [configKey("amiVersion")]: final,
-      [configKey("standbyAmiVersion")]: otherPin,
-      [configKey("standbyState")]: otherState,
-    });
+    await stack.setConfig(asConfig({ liveSlot: finalSlot, amiVersion: final, standbyAmiVersion: otherPin, standbyState: otherState }));
     const message = `recover: ${final} serves from ${finalSlot}`;
     ui.step(message);
     const after = await stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal: o.signal });

@@ -4,13 +4,14 @@
 //   (d) flip: the address moves, nothing is replaced   (e) check through the Elastic IP
 //   (f) bake: watch the alarms, flip back at once on one   (g) keep the previous machine as keepPrevious says.
 // A target that fails at (b)–(c) never served anyone; one that fails at (d)–(f) is flipped back.
-import { configKey, KeepPrevious, Settings, StandbyState } from "../../contract/config";
+import { KeepPrevious, Settings } from "../../contract/config";
 import { otherSlot, Slot, versionOfAmiName } from "../../contract/naming";
 import { StackOutputs } from "../../contract/outputs";
 import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { checkConsistency } from "./consistency";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError, messageOf, StackLockedError } from "./errors";
+import { asConfig, MachinesConfig, machinesOf } from "./machines";
 import { inProgress, Operation } from "./operation";
 import { lastGoodBefore, recordRelease, releasesOf } from "./releases";
 import { isoSeconds } from "./time";
@@ -36,7 +37,7 @@ export interface RollbackDeps {
 }
 
 export interface RollbackOptions {
-  /** As typed; undefined = the standby's version, else the version pinned before the current one. */
+  /** As typed; undefined = the last good release before the current one (see the default in `rollback`). */
   target?: string;
   yes: boolean;
   /** Undo on failure: restore the standby, or flip back (default true). */
@@ -84,35 +85,6 @@ export interface RollbackResult {
   totalMs: number;
   preview?: PreviewResult;
 }
-
-const key = {
-  amiVersion: configKey("amiVersion"),
-  standbyAmiVersion: configKey("standbyAmiVersion"),
-  liveSlot: configKey("liveSlot"),
-  standbyState: configKey("standbyState"),
-};
-
-/** The four keys that say which machine runs what. */
-interface MachinesConfig {
-  liveSlot: Slot;
-  amiVersion: string;
-  standbyAmiVersion: string;
-  standbyState: StandbyState;
-}
-
-const machinesOf = (s: Settings): MachinesConfig => ({
-  liveSlot: s.liveSlot,
-  amiVersion: s.amiVersion,
-  standbyAmiVersion: s.standbyAmiVersion ?? "",
-  standbyState: s.standbyState,
-});
-
-const asConfig = (m: MachinesConfig): Record<string, string> => ({
-  [key.liveSlot]: m.liveSlot,
-  [key.amiVersion]: m.amiVersion,
-  [key.standbyAmiVersion]: m.standbyAmiVersion,
-  [key.standbyState]: m.standbyState,
-});
 
 /** Engine steps in words a person reads. */
 export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {

@@ -4,7 +4,7 @@
 import { isAmiId } from "../../contract/naming";
 import { messageOf } from "./errors";
 import { OperationRecord, describeRecord, readRecord } from "./operation";
-import { CloudPort, InstanceHealth, StackPort } from "./ports";
+import { AddressInfo, CloudPort, InstanceHealth, StackPort } from "./ports";
 import { StackState, readStack } from "./stackState";
 
 export interface Consistency {
@@ -12,7 +12,8 @@ export interface Consistency {
   /** Each disagreement in one line; empty when consistent. */
   problems: string[];
   operation: OperationRecord | null;
-  /** The machine the Elastic IP is on, as EC2 sees it now. */
+  /** The Elastic IP, and the machine it is on, as EC2 sees them now. */
+  address?: AddressInfo;
   serving?: InstanceHealth;
   /** The standby machine from the last update's outputs, as EC2 sees it now. */
   standby?: InstanceHealth;
@@ -43,6 +44,7 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
   // What the address serves.
   let serving: InstanceHealth | undefined;
   let standby: InstanceHealth | undefined;
+  let addressNow: AddressInfo | undefined;
   try {
     const [pinAmi, standbyAmi, address, standbyNow] = await Promise.all([
       amiOfPin(cloud, pin),
@@ -51,6 +53,7 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
       outputs.standbyInstanceId ? cloud.describeInstance(outputs.standbyInstanceId) : undefined,
     ]);
     standby = standbyNow;
+    addressNow = address;
     if (!pinAmi) problems.push(`the pinned version ${pin} is no AMI of this account`);
     if (!address) problems.push("the stack has no Elastic IP (no elasticIpAllocationId output, or it does not exist)");
     else if (!address.instanceId) problems.push(`the Elastic IP ${address.publicIp} is on no machine`);
@@ -74,5 +77,5 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
   } catch (e) {
     problems.push(`could not read what the address serves: ${messageOf(e)}`);
   }
-  return { consistent: problems.length === 0, problems, operation: operation ?? null, serving, standby };
+  return { consistent: problems.length === 0, problems, operation: operation ?? null, address: addressNow, serving, standby };
 }

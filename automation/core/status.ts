@@ -56,10 +56,8 @@ export async function status(deps: { stack: StackPort; cloud: CloudPort; backend
   const [state, history] = await Promise.all([readStack(stack), stack.history()]);
   const { settings, region, outputs } = state;
   const health = await checkConsistency(deps, state);
-  const [live, address] = await Promise.all([
-    health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
-    outputs.elasticIpAllocationId ? cloud.describeAddress(outputs.elasticIpAllocationId) : undefined,
-  ]);
+  const live = health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? await cloud.describeInstance(outputs.instanceId) : undefined;
+  const address = health.address;
   const standby = health.standby;
   const report: StatusReport = {
     stack: stack.name,

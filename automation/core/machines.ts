@@ -1,6 +1,10 @@
-// The four config keys that say which machine runs what, set together in every machine change.
+// The four config keys that say which machine runs what, set together in every machine change, and
+// the one update that writes them.
 import { configKey, Settings, StandbyState } from "../../contract/config";
 import { Slot } from "../../contract/naming";
+import { StackOutputs } from "../../contract/outputs";
+import { seconds } from "./poll";
+import { Clock, StackPort, Ui, UpProgress } from "./ports";
 
 export interface MachinesConfig {
   liveSlot: Slot;
@@ -23,3 +27,25 @@ export const asConfig = (m: MachinesConfig): Record<string, string> => ({
   [configKey("standbyAmiVersion")]: m.standbyAmiVersion,
   [configKey("standbyState")]: m.standbyState,
 });
+
+/** Engine steps in words a person reads. */
+export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {
+  const start = clock.now();
+  return (p) => {
+    if (p.kind !== "resource" || p.op === "same" || p.op === "read") return;
+    ui.step(`${p.op} ${p.type} ${p.name} (${seconds(clock.now() - start)})`);
+  };
+}
+
+/** Writes the four keys and runs one `up` with `message` (said first, and kept as the update's message). */
+export async function applyMachines(
+  deps: { stack: StackPort; ui: Ui; clock: Clock },
+  m: MachinesConfig,
+  message: string,
+  signal?: AbortSignal,
+): Promise<StackOutputs> {
+  const { stack, ui, clock } = deps;
+  await stack.setConfig(asConfig(m));
+  ui.step(message);
+  return stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal });
+}

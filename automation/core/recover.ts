@@ -7,11 +7,10 @@ import { otherSlot, Slot } from "../../contract/naming";
 import { confirmOrRefuse } from "./confirm";
 import { amiOfPin, checkConsistency } from "./consistency";
 import { Ec2RollbackError, messageOf } from "./errors";
-import { asConfig } from "./machines";
+import { applyMachines } from "./machines";
 import { describeRecord, Operation, OperationRecord, readRecord } from "./operation";
 import { seconds } from "./poll";
 import { Clock, CloudPort, HttpProbe, InstanceHealth, Operator, StackPort, Ui } from "./ports";
-import { progressReporter } from "./rollback";
 import { readStack, requireOutputs } from "./stackState";
 import { waitForAddress, waitForApp } from "./verify";
 
@@ -138,10 +137,8 @@ export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<Rec
   );
   const op = await Operation.begin(deps, { op: "recover", from: machineOp ? record!.from : lastGood, to: final, phase: "recover", takeOver: record ?? undefined });
   try {
-    await stack.setConfig(asConfig({ liveSlot: finalSlot, amiVersion: final, standbyAmiVersion: otherPin, standbyState: otherState }));
-    const message = `recover: ${final} serves from ${finalSlot}`;
-    ui.step(message);
-    const after = await stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal: o.signal });
+    const config = { liveSlot: finalSlot, amiVersion: final, standbyAmiVersion: otherPin, standbyState: otherState };
+    const after = await applyMachines(deps, config, `recover: ${final} serves from ${finalSlot}`, o.signal);
     const o2 = requireOutputs(stack.name, after, ["instanceId", "elasticIpAllocationId"]);
     const check = { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal };
     await waitForAddress(deps, o2.elasticIpAllocationId, o2.instanceId, check);

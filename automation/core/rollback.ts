@@ -11,13 +11,13 @@ import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { checkConsistency } from "./consistency";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError, messageOf, StackLockedError } from "./errors";
-import { asConfig, MachinesConfig, machinesOf } from "./machines";
+import { applyMachines, asConfig, MachinesConfig, machinesOf, progressReporter } from "./machines";
 import { inProgress, Operation } from "./operation";
 import { lastGoodBefore, recordRelease, releasesOf } from "./releases";
 import { isoSeconds } from "./time";
 import { previousPin } from "./history";
 import { poll, seconds } from "./poll";
-import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, Operator, PreviewResult, StackPort, Ui, UpProgress } from "./ports";
+import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, Operator, PreviewResult, StackPort, Ui } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 import { parseTarget, ResolvedTarget, resolveTarget } from "./target";
 import { waitForAddress, waitForApp, waitForMachine } from "./verify";
@@ -84,15 +84,6 @@ export interface RollbackResult {
   previous?: { slot: Slot; pin: string; instanceId?: string; kept: KeepPrevious };
   totalMs: number;
   preview?: PreviewResult;
-}
-
-/** Engine steps in words a person reads. */
-export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {
-  const start = clock.now();
-  return (p) => {
-    if (p.kind !== "resource" || p.op === "same" || p.op === "read") return;
-    ui.step(`${p.op} ${p.type} ${p.name} (${seconds(clock.now() - start)})`);
-  };
 }
 
 export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<RollbackResult> {
@@ -198,15 +189,13 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const apply = async (m: MachinesConfig, message: string, signal?: AbortSignal) => {
     // An interruption that came before this step starts: no new update is begun.
     if (signal?.aborted) throw new InterruptedError();
-    await stack.setConfig(asConfig(m));
-    ui.step(message);
-    const after = await stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal });
+    const after = await applyMachines(deps, m, message, signal);
     changed = true;
     return after;
   };
   const check = { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs, signal: o.signal };
   const [port] = settings.appPorts;
-  const interrupted = (e: unknown) => e instanceof InterruptedError || !!o.signal?.aborted;
+  const interrupted = (e: unknown) => wasInterrupted(e, o);
   const reasonOf = (e: unknown) => (interrupted(e) ? "interrupted" : messageOf(e));
 
   // (b) The target on the standby machine, running; (c) checked through its own address.
@@ -360,6 +349,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   };
 }
 
+/** The change stopped because the user interrupted it (not because a check failed). */
+const wasInterrupted = (e: unknown, o: RollbackOptions): boolean => e instanceof InterruptedError || !!o.signal?.aborted;
+
 function question(s: Settings, target: ResolvedTarget, outputs: StackOutputs, onStandby: boolean, bakeMinutes: number): string {
   const standby = otherSlot(s.liveSlot);
   const how = onStandby ? `the standby machine (${standby}) already has it` : `it is launched on the standby machine (${standby})`;
@@ -428,7 +420,7 @@ async function flipBack(
   await recordRelease(deps, { ...served, servedTo: isoSeconds(clock.now()), outcome: "reverted" });
   const ended = await c.finish();
   return new Ec2RollbackError(
-    c.cause instanceof InterruptedError || o.signal?.aborted ? "INTERRUPTED" : "CHANGE_FAILED",
+    wasInterrupted(c.cause, o) ? "INTERRUPTED" : "CHANGE_FAILED",
     `${failed}; flipped back: the stack pins ${c.current}, which serves again; ${c.target.label} stays on the standby machine (${c.standbySlot})${c.orRecover(ended)}`,
     { cause: c.cause },
   );

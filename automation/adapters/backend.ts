@@ -33,17 +33,22 @@ export function chooseBackend(
   return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, source: "project file backend", description: `file://${dir} (no backend chosen: the project's own)` };
 }
 
+/** The project's Pulumi.yaml (or Pulumi.yml) in `projectDir`, if there is one. */
+export function projectFile(projectDir: string): string | undefined {
+  return ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(projectDir, f)).find((f) => fs.existsSync(f));
+}
+
 /** `backend.url` of the project's Pulumi.yaml, if it names one. */
 function projectBackendUrl(projectDir: string): string | undefined {
-  for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
-    try {
-      const url = (parse(fs.readFileSync(path.join(projectDir, name), "utf8")) as { backend?: { url?: unknown } } | null)?.backend?.url;
-      return typeof url === "string" && url ? url : undefined;
-    } catch {
-      // no such file, or not YAML: Pulumi itself would say so
-    }
+  const file = projectFile(projectDir);
+  if (!file) return undefined;
+  try {
+    const url = (parse(fs.readFileSync(file, "utf8")) as { backend?: { url?: unknown } } | null)?.backend?.url;
+    return typeof url === "string" && url ? url : undefined;
+  } catch {
+    // not YAML: Pulumi itself will say so
+    return undefined;
   }
-  return undefined;
 }
 
 /** The environment for the Pulumi CLI (see chooseBackend). */

@@ -7,6 +7,7 @@ import { parseDocument } from "yaml";
 import { configKey } from "../../contract/config";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../core/errors";
 import { PreviewResult, ProjectPort, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
+import { projectFile } from "./backend";
 
 const AMI_VERSION = configKey("amiVersion");
 
@@ -221,7 +222,7 @@ export class PulumiStack implements StackPort {
    */
   private configFileWith(values: Record<string, string>): { path: string; remove: () => void } {
     const short = this.name.split("/").at(-1)!;
-    const project = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(this.workDir, f)).find((f) => fs.existsSync(f));
+    const project = projectFile(this.workDir);
     const configDir = (project ? (parseDocument(fs.readFileSync(project, "utf8")).get("stackConfigDir") as string | undefined) : undefined) ?? ".";
     const dir = path.resolve(this.workDir, configDir);
     const own = ["yaml", "yml"].map((ext) => path.join(dir, `Pulumi.${short}.${ext}`)).find((f) => fs.existsSync(f));

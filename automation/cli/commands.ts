@@ -2,7 +2,7 @@
 // formatter. The core, the adapters and the SDKs load inside `run`, so `--help` stays instant.
 import { Option } from "commander";
 import { Ec2RollbackError } from "../core/errors";
-import type { GlobalOptions } from "./context";
+import type { CommandContext, GlobalOptions } from "./context";
 import * as format from "./format";
 
 const MINUTE = 60_000;
@@ -40,11 +40,11 @@ async function commandDeps(g: GlobalOptions) {
 }
 
 /** …plus S3, CodeDeploy and the stack's alarms, for the app-layer commands. */
-async function appDeps(g: GlobalOptions) {
+async function withAppServices<D extends CommandContext>(deps: D) {
   const { openAppServices, openAlarms } = await import("./context");
-  const deps = await commandDeps(g);
   return { ...deps, ...(await openAppServices(deps)), alarms: await openAlarms(deps) };
 }
+const appDeps = async (g: GlobalOptions) => withAppServices(await commandDeps(g));
 
 const ignoreAlarms = () =>
   new Option(
@@ -54,11 +54,11 @@ const ignoreAlarms = () =>
   ).default(false);
 
 /** …plus AWS Backup. */
-async function backupDeps(g: GlobalOptions) {
+async function withBackup<D extends CommandContext>(deps: D) {
   const { openBackup } = await import("./context");
-  const deps = await commandDeps(g);
   return { ...deps, backup: await openBackup(deps) };
 }
+const backupDeps = async (g: GlobalOptions) => withBackup(await commandDeps(g));
 
 export function wholeNumber(v: unknown, flag: string, min: number): number {
   if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < min) {
@@ -181,10 +181,7 @@ export const COMMANDS: CommandSpec[] = [
       const { rollback } = await import("../core/rollback");
       const { parseReleaseTarget, rollbackRelease } = await import("../core/releaseRollback");
       const { fetchProbe } = await import("../adapters/system");
-      const { openAlarms, openAppServices } = await import("./context");
-      const base = await backupDeps(g);
-      const app = await openAppServices(base);
-      const deps = { ...base, ...app, http: fetchProbe, alarms: await openAlarms(base) };
+      const deps = { ...(await withAppServices(await backupDeps(g))), http: fetchProbe };
       const options = {
         yes: g.yes,
         revert: opts.revert as boolean,

@@ -2,7 +2,7 @@
 // and one pure parser that both the program (before it declares anything) and the CLI (on the
 // stack's config) use. Each problem is one line naming the key and a valid example.
 // `Pulumi.yaml`'s `config:` block declares the same keys; a test holds the two together.
-import { defaultAppDestination, isAmiId, isAppName, isSlot, Slot, versionOfAmiName } from "./naming";
+import { defaultAppDestination, isAmiId, isAppName, Slot, SLOTS, versionOfAmiName } from "./naming";
 import { isSemver } from "./semver";
 
 export const CONFIG_NAMESPACE = "ec2-rollback";
@@ -177,8 +177,7 @@ export function parseSettings(read: ConfigReader): Settings {
   machineVersion("amiVersion", amiVersion, appName);
   const standbyAmiVersion = text(read, "standbyAmiVersion");
   if (standbyAmiVersion !== undefined) machineVersion("standbyAmiVersion", standbyAmiVersion, appName);
-  const liveSlot = textOr(read, "liveSlot");
-  if (!isSlot(liveSlot)) fail("liveSlot", `is "${liveSlot}", not blue or green`, "blue");
+  const liveSlot = oneOf(read, "liveSlot", SLOTS);
   const standbyState = oneOf(read, "standbyState", STANDBY_STATES);
   const keepPrevious = oneOf(read, "keepPrevious", KEEP_PREVIOUS);
 

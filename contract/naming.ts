@@ -20,10 +20,6 @@ export function isAppName(v: string): boolean {
 export const SLOTS = ["blue", "green"] as const;
 export type Slot = (typeof SLOTS)[number];
 
-export function isSlot(v: string): v is Slot {
-  return (SLOTS as readonly string[]).includes(v);
-}
-
 export function otherSlot(s: Slot): Slot {
   return s === "blue" ? "green" : "blue";
 }

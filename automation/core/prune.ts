@@ -41,14 +41,13 @@ export async function prune(
   if (o.keep === undefined && o.olderThanDays === undefined) {
     throw new Ec2RollbackError("USAGE", "say what to remove: --keep <n> (newest checkpoints to keep) and/or --older-than <days>");
   }
-  const [{ settings, outputs }, protections] = await Promise.all([readStack(stack), projectProtections(deps)]);
+  // This stack's protections include what its last update's outputs say runs (protectionsOf).
+  const [{ settings }, protections] = await Promise.all([readStack(stack), projectProtections(deps)]);
   const { appName } = settings;
   const here = stack.name;
   const protectedBy = (i: MachineImage): { reason: string; stack: string } | undefined => {
     const p = protections.find((x) => x.pin === i.name || x.pin === i.id);
     if (p) return { reason: p.reason, stack: p.stack };
-    if (i.id === outputs.amiId) return { reason: "serves there (its last update)", stack: here };
-    if (i.id === outputs.standbyAmiId) return { reason: "on its standby machine (its last update)", stack: here };
     if (i.tags[TAG.backupSource] !== undefined) return { reason: "an AWS Backup recovery point", stack: here };
     if (i.state === "pending") return { reason: "still being created", stack: here };
     return undefined;

@@ -176,11 +176,16 @@ function liveKey(deployments: DeploymentInfo[]): string | undefined {
   return succeededNewestFirst(deployments)[0]?.revision.key;
 }
 
+/** The version of the revision serving now, if it is one of this app's. */
+function liveVersionIn(t: Target, deployments: DeploymentInfo[]): string | undefined {
+  const live = liveKey(deployments);
+  return live ? versionOfRevisionKey(t.appName, live) : undefined;
+}
+
 /** The app version live now (the last successful deployment's revision), for the release record. */
 export async function liveAppVersion(deps: Pick<AppDeps, "stack" | "deploy">): Promise<string | undefined> {
   const t = await target(deps.stack);
-  const live = liveKey(await deps.deploy.recentDeployments(t.app, t.group, HISTORY));
-  return live ? versionOfRevisionKey(t.appName, live) : undefined;
+  return liveVersionIn(t, await deps.deploy.recentDeployments(t.app, t.group, HISTORY));
 }
 
 export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
@@ -205,7 +210,7 @@ export async function appRollback(
   const t = await target(stack);
   const deployments = await deploy.recentDeployments(t.app, t.group, HISTORY);
   const live = liveKey(deployments);
-  const liveVersion = live ? versionOfRevisionKey(t.appName, live) : undefined;
+  const liveVersion = liveVersionIn(t, deployments);
   let key: string;
   if (o.version === undefined) {
     const previous = succeededNewestFirst(deployments).find((d) => d.revision.key !== live && versionOfRevisionKey(t.appName, d.revision.key));
@@ -237,9 +242,9 @@ export async function appRollback(
       location,
       fileExistsBehavior: o.fileExists,
       description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.cloud.identity()).arn}`,
-    ignoreAlarms: o.ignoreAlarms,
-  });
-  return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
+      ignoreAlarms: o.ignoreAlarms,
+    });
+    return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
   });
 }
 
@@ -307,8 +312,7 @@ async function follow(deps: AppDeps, t: Target, id: string, version: string, o: 
       { deploymentId: id, version, key, status: d.status, rolledBackBy: rollbackId },
     );
   }
-  const live = liveKey(await deploy.recentDeployments(t.app, t.group, HISTORY));
-  const liveVersion = live ? versionOfRevisionKey(t.appName, live) : undefined;
+  const liveVersion = liveVersionIn(t, await deploy.recentDeployments(t.app, t.group, HISTORY));
   throw new DeployFailedError(
     `deployment ${id} of ${version} ${d.status.toLowerCase()}: ${why}; no automatic rollback ` +
       (liveVersion ? `(the last good version, ${liveVersion}, may be partly replaced): put it back with \`ec2-rollback app-rollback ${liveVersion}\`` : "(no earlier revision was ever deployed): nothing is live"),

@@ -3,6 +3,7 @@ import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeplo
 import type { BackupResult } from "../core/backup";
 import { formatBytes } from "../core/bytes";
 import type { CheckpointResult } from "../core/checkpoint";
+import { seconds as secondsOf } from "../core/poll";
 import type { PruneResult } from "../core/prune";
 import type { RecoverResult } from "../core/recover";
 import type { ReleaseRollbackResult } from "../core/releaseRollback";
@@ -16,7 +17,7 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ")).join("\n");
 }
 
-const seconds = (ms?: number) => (ms === undefined ? "-" : `${Math.round(ms / 1000)}s`);
+const seconds = (ms?: number) => (ms === undefined ? "-" : secondsOf(ms));
 
 function machineLine(m: MachineReport | null): string {
   if (!m) return "none (no second machine: `ec2-rollback release <version>` makes one)";

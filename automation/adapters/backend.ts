@@ -38,6 +38,14 @@ export function projectFile(projectDir: string): string | undefined {
   return ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(projectDir, f)).find((f) => fs.existsSync(f));
 }
 
+/** The nearest folder from `start` upwards that holds a Pulumi.yaml (or Pulumi.yml), as Pulumi searches. */
+export function findProjectDir(start: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (projectFile(dir)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
 /** `backend.url` of the project's Pulumi.yaml, if it names one. */
 function projectBackendUrl(projectDir: string): string | undefined {
   const file = projectFile(projectDir);

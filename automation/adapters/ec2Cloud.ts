@@ -14,7 +14,7 @@ import {
   paginateDescribeImages,
   _InstanceType,
 } from "@aws-sdk/client-ec2";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { AddressInfo, CloudPort, Identity, InstanceHealth, MachineImage } from "../core/ports";
 import { aws, AWS_CALL_DEADLINE_MS, clientConfig } from "./awsErrors";
 
@@ -43,7 +43,8 @@ export class Ec2Cloud implements CloudPort {
 
   constructor(
     private readonly ec2: EC2Client,
-    private readonly sts: STSClient,
+    /** STS, loaded only by the commands that ask who the caller is. */
+    private readonly sts: STSClient | (() => Promise<STSClient>),
     /** The bound on each call (AWS_CALL_DEADLINE_MS; tests shorten it). */
     private readonly deadlineMs = AWS_CALL_DEADLINE_MS,
   ) {}
@@ -53,12 +54,14 @@ export class Ec2Cloud implements CloudPort {
   }
 
   static forRegion(region: string): Ec2Cloud {
-    return new Ec2Cloud(new EC2Client(clientConfig(region)), new STSClient(clientConfig(region)));
+    return new Ec2Cloud(new EC2Client(clientConfig(region)), async () => new (await import("@aws-sdk/client-sts")).STSClient(clientConfig(region)));
   }
 
   identity(): Promise<Identity> {
     this.identityPromise ??= this.call(async () => {
-      const r = await this.sts.send(new GetCallerIdentityCommand({}));
+      const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+      const sts = typeof this.sts === "function" ? await this.sts() : this.sts;
+      const r = await sts.send(new GetCallerIdentityCommand({}));
       return { account: r.Account!, arn: r.Arn! };
     });
     return this.identityPromise;

@@ -1,80 +1,23 @@
-// StackPort over Pulumi's Automation API (LocalWorkspace on the project folder, the selected stack).
+// StackPort for one Pulumi stack of the project folder. Reads run the Pulumi CLI directly
+// (pulumiCli.ts); every change of the stack (config set, `up`, preview) goes through Pulumi's Automation
+// API, loaded on the first change only. Tags are metadata of the stack, not its config or resources:
+// they are read and written with the same `pulumi stack tag` commands the Automation API runs.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import type { EngineEvent, PulumiCommand as PulumiCommandType, Stack } from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
 import { configKey } from "../../contract/config";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../core/errors";
 import { PreviewResult, ProjectPort, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
 import { projectFile } from "./backend";
+import { PulumiCli } from "./pulumiCli";
+import { explainPulumiError } from "./pulumiErrors";
 
 const AMI_VERSION = configKey("amiVersion");
 
-/**
- * The most telling line of a failed CLI run: its last specific `error:` line (the resource's diagnostic,
- * not the closing "update failed"), else its last line.
- */
-export function lastErrorLine(text: string): string {
-  const lines = text
-    .split("\n")
-    .map((l) => l.trim().replace(/^(stdout|stderr):\s*/, ""))
-    .filter((l) => l && !/^code: -?\d+$/.test(l));
-  const errors = lines.filter((l) => /\berror:/i.test(l));
-  const specific = errors.filter((l) => !/^error:\s*(update|preview|refresh|destroy) failed$/i.test(l));
-  return (specific.at(-1) ?? errors.at(-1) ?? lines.at(-1) ?? "unknown error").replace(/^.*?\berror:\s*/i, "");
-}
-
-/**
- * Turns what the Pulumi CLI says into one line naming the problem and the fix, keeping the original as
- * the cause. The Automation API's own typed errors first; its messages only for what it does not type.
- */
-export function explainPulumiError(e: unknown, ctx: { stack: string; workDir: string }): Error {
-  const cause = { cause: e };
-  if (e instanceof ConcurrentUpdateError) return new StackLockedError(ctx.stack, e);
-  if (e instanceof StackNotFoundError) return stackNotFound(ctx, e);
-  const text = e instanceof Error ? `${e.message}\n${(e as { stderr?: string }).stderr ?? ""}` : String(e);
-  // Only the `pulumi` executable itself missing (execa's "spawn pulumi ENOENT"), not any file a program
-  // or provider could not find while `pulumi` ran.
-  // The Automation API wraps execa's error in a CommandError: its code and path are on commandResult.err.
-  const spawned = ((e as { commandResult?: { err?: unknown } }).commandResult?.err ?? e) as { code?: string; path?: string };
-  if ((spawned.code === "ENOENT" && /(^|\/)pulumi$/.test(spawned.path ?? "")) || /\bspawn \S*pulumi ENOENT\b/.test(text)) {
-    return new Ec2RollbackError("PULUMI_MISSING", "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again", cause);
-  }
-  if (/the stack is currently locked by|Another update is currently in progress/.test(text)) return new StackLockedError(ctx.stack, e);
-  if (/no stack named .* found/.test(text)) return stackNotFound(ctx, e);
-  if (/incorrect passphrase/i.test(text)) {
-    return new Ec2RollbackError("PASSPHRASE_WRONG", "PULUMI_CONFIG_PASSPHRASE is not this stack's passphrase: export the one the stack was created with and try again", cause);
-  }
-  if (/passphrase must be set|PULUMI_CONFIG_PASSPHRASE/.test(text)) {
-    return new Ec2RollbackError(
-      "PASSPHRASE_MISSING",
-      "the stack's secrets need its passphrase: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) and try again",
-      cause,
-    );
-  }
-  if (/no Pulumi\.yaml project file found|could not find Pulumi\.yaml/i.test(text)) {
-    return new Ec2RollbackError("NO_PROJECT", `no Pulumi project in ${ctx.workDir}: run from the project folder or pass --cwd <dir>`, cause);
-  }
-  if (/(NoCredentialProviders|no valid credential sources|failed to refresh cached credentials|could not load credentials)/i.test(text)) {
-    return new Ec2RollbackError("AWS_CREDENTIALS", "Pulumi found no AWS credentials: set AWS_PROFILE (and `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", cause);
-  }
-  return new Ec2RollbackError("PULUMI_FAILED", lastErrorLine(text), cause);
-}
-
-function stackNotFound(ctx: { stack: string; workDir: string }, cause: unknown): Ec2RollbackError {
-  return new Ec2RollbackError(
-    "STACK_NOT_FOUND",
-    `stack "${ctx.stack}" does not exist in this backend: create it with \`pulumi stack init ${ctx.stack}\` in ${ctx.workDir}, or pass --stack <name>`,
-    { cause },
-  );
-}
-
-function plainOutputs(o: Record<string, { value: unknown }>): StackOutputs {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = v.value;
-  return out as StackOutputs;
-}
+type ConfigJson = Record<string, { value?: string; secret?: boolean }>;
+const plainConfig = (all: ConfigJson): Record<string, string> => Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value ?? ""]));
 
 function progressOf(e: EngineEvent): UpProgress | undefined {
   const m = e.resourcePreEvent?.metadata;
@@ -83,54 +26,177 @@ function progressOf(e: EngineEvent): UpProgress | undefined {
 }
 
 export class PulumiStack implements StackPort {
-  private cachedConfig?: Record<string, string>;
-  private cachedOutputs?: StackOutputs;
+  private cachedConfig?: Promise<Record<string, string>>;
+  private cachedOutputs?: Promise<StackOutputs>;
+  /** The tags read at start-up: they answer until the first change (see `tags`). */
+  private snapshotTags?: Promise<Record<string, string>>;
+  /** The update history read at start-up (`open`'s `history`), until the first change. */
+  private snapshotHistory?: Promise<UpdateRecord[]>;
+  /** The Automation API's stack, for changes: loaded on the first one. */
+  private automation?: Promise<Stack>;
 
   private constructor(
-    private readonly stack: Stack,
+    private readonly cli: PulumiCli,
+    readonly name: string,
     private readonly workDir: string,
     /** How long an interrupt waits for `pulumi` to show it got it itself before it is passed on. */
     private readonly forwardGraceMs: number,
   ) {}
 
-  get name(): string {
-    return this.stack.name;
-  }
-
-  static async open(o: { workDir: string; stackName: string; env: Record<string, string>; forwardGraceMs?: number }): Promise<PulumiStack> {
-    const ctx = { stack: o.stackName, workDir: o.workDir };
-    try {
-      const ws = await LocalWorkspace.create({ workDir: o.workDir, envVars: { PULUMI_SKIP_UPDATE_CHECK: "true", ...o.env } });
-      const stack = await Stack.select(o.stackName, ws);
-      return new PulumiStack(stack, o.workDir, o.forwardGraceMs ?? 2000);
-    } catch (e) {
-      throw explainPulumiError(e, ctx);
+  /**
+   * The stack, and its config, outputs and tags (and update history, if `history`) asked for at once,
+   * one `pulumi` call each, side by side: an unknown stack, a missing passphrase or a missing CLI is said here.
+   */
+  static async open(o: { workDir: string; stackName: string; env: Record<string, string>; forwardGraceMs?: number; history?: boolean }): Promise<PulumiStack> {
+    const s = new PulumiStack(new PulumiCli(o.workDir, o.env, o.stackName), o.stackName, o.workDir, o.forwardGraceMs ?? 2000);
+    s.snapshotTags = s.readTags();
+    s.snapshotTags.catch(() => undefined); // said by whoever asks for them
+    if (o.history) {
+      s.snapshotHistory = s.readHistory();
+      s.snapshotHistory.catch(() => undefined);
     }
-  }
-
-  private async call<T>(f: () => Promise<T>): Promise<T> {
-    try {
-      return await f();
-    } catch (e) {
-      throw explainPulumiError(e, { stack: this.name, workDir: this.workDir });
-    }
+    await Promise.all([s.config(), s.outputs()]);
+    return s;
   }
 
   async config(): Promise<Record<string, string>> {
-    if (!this.cachedConfig) {
-      const all = await this.call(() => this.stack.getAllConfig());
-      this.cachedConfig = Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
+    this.cachedConfig ??= this.cli.json<ConfigJson>(["config", "--show-secrets", "--json"]).then(plainConfig);
+    this.cachedConfig.catch(() => (this.cachedConfig = undefined));
+    return { ...(await this.cachedConfig) };
+  }
+
+  async outputs(): Promise<StackOutputs> {
+    this.cachedOutputs ??= this.cli.json<StackOutputs>(["stack", "output", "--json", "--show-secrets"]);
+    this.cachedOutputs.catch(() => (this.cachedOutputs = undefined));
+    return { ...(await this.cachedOutputs) };
+  }
+
+  /**
+   * Until this process first changes the stack, the tags read when it was opened: a read-only command
+   * sees one moment. From the first change on (`refresh`, `setTag`, `removeTag`), every call asks the
+   * backend: tags are how operators see each other's operation records.
+   */
+  async tags(): Promise<Record<string, string>> {
+    return { ...(await (this.snapshotTags ?? this.readTags())) };
+  }
+
+  refresh(): void {
+    this.cachedConfig = this.cachedOutputs = this.snapshotTags = this.snapshotHistory = undefined;
+  }
+
+  // A DIY backend before Pulumi CLI 3.211 has no stack tags: `pulumi stack tag …` fails with "does not
+  // support stack tags" (pkg/cmd/pulumi/stack/stack_tag.go). That is "no tags kept", not a failure: the
+  // operation record's read-back then finds nothing, and says so.
+  private readTags(stack?: string): Promise<Record<string, string>> {
+    return this.withoutTags(() => this.cli.json<Record<string, string>>(["stack", "tag", "ls", "--json"], stack), {});
+  }
+
+  async setTag(key: string, value: string): Promise<void> {
+    this.snapshotTags = this.snapshotHistory = undefined;
+    await this.withoutTags(() => this.cli.run(["stack", "tag", "set", key, value]), undefined);
+  }
+
+  async removeTag(key: string): Promise<void> {
+    this.snapshotTags = this.snapshotHistory = undefined;
+    await this.withoutTags(() => this.cli.run(["stack", "tag", "rm", key]), undefined);
+  }
+
+  private async withoutTags<T>(f: () => Promise<T>, none: T): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if (/does not support stack tags/i.test(`${(e as Error).message}\n${String((e as { cause?: unknown }).cause ?? "")}`)) return none;
+      throw e;
     }
-    return { ...this.cachedConfig };
+  }
+
+  async history(): Promise<UpdateRecord[]> {
+    return [...(await (this.snapshotHistory ?? this.readHistory()))];
+  }
+
+  private async readHistory(): Promise<UpdateRecord[]> {
+    const h = await this.cli.json<{ kind: string; result: string; startTime: string; endTime?: string; message?: string; config?: ConfigJson }[]>([
+      "stack",
+      "history",
+      "--json",
+      "--show-secrets",
+      "--page-size",
+      "50",
+      "--page",
+      "1",
+    ]);
+    return h.map((u) => ({
+      kind: u.kind,
+      result: u.result,
+      startTime: new Date(u.startTime),
+      endTime: u.endTime ? new Date(u.endTime) : undefined,
+      message: u.message,
+      amiVersion: u.config?.[AMI_VERSION]?.value,
+    }));
+  }
+
+  /** The other stacks of this project in the same backend, read without selecting them. */
+  project(): ProjectPort {
+    return {
+      otherStackNames: async () =>
+        (await this.cli.json<{ name: string; current?: boolean }[]>(["stack", "ls", "--json"], null)).filter((s) => !s.current && s.name !== this.name).map((s) => s.name),
+      read: async (name) => {
+        const [config, tags, outputs] = await Promise.all([
+          this.cli.json<ConfigJson>(["config", "--show-secrets", "--json"], name),
+          this.readTags(name),
+          this.cli.json<StackOutputs>(["stack", "output", "--json", "--show-secrets"], name),
+        ]);
+        return { config: plainConfig(config), tags, outputs };
+      },
+    };
+  }
+
+  // ── Changes: through the Automation API ─────────────────────────────────────────────────────────
+
+  /**
+   * The Automation API's Stack for this stack, without the two calls it would make first: `pulumi
+   * version` (the version is read once per installed CLI, pulumiCli.ts) and `pulumi stack select`
+   * (every command Stack runs passes `--stack <name>`: stack.js runPulumiCmd; selecting would only
+   * change the user's selected stack).
+   */
+  private stackForChanges(): Promise<Stack> {
+    this.automation ??= (async () => {
+      const [{ LocalWorkspace, PulumiCommand, Stack }, version] = await Promise.all([import("@pulumi/pulumi/automation"), this.cli.version()]);
+      const { SemVer } = await import("semver");
+      // PulumiCommand.get always runs `pulumi version`; its constructor takes what that would find.
+      const command = new (PulumiCommand as unknown as new (command: string, version: InstanceType<typeof SemVer>) => PulumiCommandType)(
+        PulumiCli.locate(this.cli.environment.PATH ?? process.env.PATH) ?? "pulumi",
+        new SemVer(version),
+      );
+      const ws = await LocalWorkspace.create({ workDir: this.workDir, envVars: this.cli.environment, pulumiCommand: command });
+      ws.selectStack = async () => undefined;
+      const stack = await Stack.select(this.name, ws);
+      // After `up`, Stack reads the outputs twice (masked, then plain) and the last update (`stack
+      // history`): this adapter reads the outputs once itself and has no use for the update summary.
+      Object.assign(stack, { outputs: async () => ({}), info: async () => undefined });
+      return stack;
+    })();
+    this.automation.catch(() => (this.automation = undefined));
+    return this.automation;
+  }
+
+  private async change<T>(f: (stack: Stack) => Promise<T>): Promise<T> {
+    try {
+      return await f(await this.stackForChanges());
+    } catch (e) {
+      throw e instanceof Ec2RollbackError ? e : explainPulumiError(e, { stack: this.name, workDir: this.workDir });
+    }
   }
 
   async setConfig(values: Record<string, string>): Promise<void> {
     // One `pulumi config set-all`: the keys of a flip change together.
-    await this.call(() => this.stack.setAllConfig(Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }]))));
-    if (this.cachedConfig) Object.assign(this.cachedConfig, values);
+    await this.change((s) => s.setAllConfig(Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value }]))));
+    const known = this.cachedConfig;
+    if (known) this.cachedConfig = known.then((c) => ({ ...c, ...values }));
   }
 
   async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {
+    this.snapshotHistory = undefined;
     // Whether `pulumi` already got the interrupt itself (a terminal's Ctrl-C reaches the whole process
     // group; so can a service manager's SIGTERM): it then says it is cancelling, and must not get a
     // second one, which would make it quit mid-update.
@@ -140,25 +206,22 @@ export class PulumiStack implements StackPort {
     };
     const forwarded = this.interruptFor(o.signal, () => cancelling);
     try {
-      const r = await this.call(
-        () =>
-          this.stack.up({
-            message: o.message,
-            signal: forwarded.signal,
-            onOutput: (text) => {
-              sawCancel(text);
-              o.onProgress({ kind: "output", text });
-            },
-            onError: sawCancel,
-            onEvent: (e) => {
-              if (e.cancelEvent) cancelling = true;
-              const p = progressOf(e);
-              if (p) o.onProgress(p);
-            },
-          }),
+      await this.change((s) =>
+        s.up({
+          message: o.message,
+          signal: forwarded.signal,
+          onOutput: (text) => {
+            sawCancel(text);
+            o.onProgress({ kind: "output", text });
+          },
+          onError: sawCancel,
+          onEvent: (e) => {
+            if (e.cancelEvent) cancelling = true;
+            const p = progressOf(e);
+            if (p) o.onProgress(p);
+          },
+        }),
       );
-      this.cachedOutputs = plainOutputs(r.outputs);
-      return { ...this.cachedOutputs };
     } catch (e) {
       this.cachedOutputs = undefined; // a failed update may have changed some
       if (o.signal?.aborted && !(e instanceof StackLockedError)) throw new InterruptedError();
@@ -166,6 +229,9 @@ export class PulumiStack implements StackPort {
     } finally {
       forwarded.dispose();
     }
+    // What the update left: read once (the update succeeded; a failure to read is said as such).
+    this.cachedOutputs = undefined;
+    return this.outputs();
   }
 
   /**
@@ -197,8 +263,8 @@ export class PulumiStack implements StackPort {
     // Another config is previewed from a copy of the stack's settings file (`--config-file`), so the
     // stack's own config never changes, whatever happens to this process.
     const configFile = o.config ? this.configFileWith(o.config) : undefined;
-    const r = await this.call(() =>
-      this.stack.preview({
+    const r = await this.change((s) =>
+      s.preview({
         message: o.message,
         configFile: configFile?.path,
         onOutput: (text) => o.onProgress({ kind: "output", text }),
@@ -239,59 +305,5 @@ export class PulumiStack implements StackPort {
     const file = path.join(tmp, `Pulumi.${short}.yaml`);
     fs.writeFileSync(file, doc.toString(), { mode: 0o600 });
     return { path: file, remove: () => fs.rmSync(tmp, { recursive: true, force: true }) };
-  }
-
-  /** The other stacks of this project in the same backend, read without selecting them. */
-  project(): ProjectPort {
-    const ws = this.stack.workspace;
-    return {
-      otherStackNames: () => this.call(async () => (await ws.listStacks()).filter((s) => !s.current && s.name !== this.name).map((s) => s.name)),
-      read: (name) =>
-        this.call(async () => {
-          const [all, tags, outputs] = await Promise.all([ws.getAllConfig(name), this.withoutTags(() => ws.listTags(name), {}), ws.stackOutputs(name)]);
-          return { config: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value])), tags, outputs: plainOutputs(outputs) };
-        }),
-    };
-  }
-
-  // A DIY backend before Pulumi CLI 3.211 has no stack tags: `pulumi stack tag …` fails with "does not
-  // support stack tags" (pkg/cmd/pulumi/stack/stack_tag.go). That is "no tags kept", not a failure: the
-  // operation record's read-back then finds nothing, and says so.
-  async tags(): Promise<Record<string, string>> {
-    return this.withoutTags(() => this.call(() => this.stack.listTags()), {});
-  }
-
-  async setTag(key: string, value: string): Promise<void> {
-    await this.withoutTags(() => this.call(() => this.stack.setTag(key, value)), undefined);
-  }
-
-  async removeTag(key: string): Promise<void> {
-    await this.withoutTags(() => this.call(() => this.stack.removeTag(key)), undefined);
-  }
-
-  private async withoutTags<T>(f: () => Promise<T>, none: T): Promise<T> {
-    try {
-      return await f();
-    } catch (e) {
-      if (/does not support stack tags/i.test(`${(e as Error).message}\n${String((e as { cause?: unknown }).cause ?? "")}`)) return none;
-      throw e;
-    }
-  }
-
-  async outputs(): Promise<StackOutputs> {
-    this.cachedOutputs ??= plainOutputs(await this.call(() => this.stack.outputs()));
-    return { ...this.cachedOutputs };
-  }
-
-  async history(): Promise<UpdateRecord[]> {
-    const h = await this.call(() => this.stack.history(50));
-    return h.map((u) => ({
-      kind: u.kind,
-      result: u.result,
-      startTime: u.startTime,
-      endTime: u.endTime,
-      message: u.message,
-      amiVersion: u.config?.[AMI_VERSION]?.value,
-    }));
   }
 }

@@ -2,7 +2,7 @@
 // formatter. The core, the adapters and the SDKs load inside `run`, so `--help` stays instant.
 import { Option } from "commander";
 import { Ec2RollbackError } from "../core/errors";
-import type { CommandContext, GlobalOptions } from "./context";
+import type { CommandContext, GlobalOptions, Service } from "./context";
 import * as format from "./format";
 
 const MINUTE = 60_000;
@@ -30,21 +30,26 @@ export interface CommandSpec<R = unknown> {
 
 const define = <R>(spec: CommandSpec<R>): CommandSpec => spec as CommandSpec;
 
-/** What every command works with: the stack and cloud of its context, a UI, the clock, who runs it. */
-async function commandDeps(g: GlobalOptions) {
+/**
+ * What every command works with: the stack and cloud of its context, a UI, the clock, who runs it.
+ * `services`: the AWS SDK clients to load while the stack is read (EC2 by default; any other loads on first use).
+ */
+async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?: boolean } = {}) {
   const { openContext } = await import("./context");
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
   const os = await import("os");
-  return { ...(await openContext(g)), ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
+  return { ...(await openContext(g, o)), ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
+
+const APP_SERVICES: Service[] = ["s3", "codedeploy", "cloudwatch"];
 
 /** …plus S3, CodeDeploy and the stack's alarms, for the app-layer commands. */
 async function withAppServices<D extends CommandContext>(deps: D) {
   const { openAppServices, openAlarms } = await import("./context");
   return { ...deps, ...(await openAppServices(deps)), alarms: await openAlarms(deps) };
 }
-const appDeps = async (g: GlobalOptions) => withAppServices(await commandDeps(g));
+const appDeps = async (g: GlobalOptions) => withAppServices(await commandDeps(g, { services: APP_SERVICES }));
 
 const ignoreAlarms = () =>
   new Option(
@@ -58,7 +63,7 @@ async function withBackup<D extends CommandContext>(deps: D) {
   const { openBackup } = await import("./context");
   return { ...deps, backup: await openBackup(deps) };
 }
-const backupDeps = async (g: GlobalOptions) => withBackup(await commandDeps(g));
+const backupDeps = async (g: GlobalOptions, services: Service[] = ["ec2", "backup"]) => withBackup(await commandDeps(g, { services }));
 
 export function wholeNumber(v: unknown, flag: string, min: number): number {
   if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < min) {
@@ -92,7 +97,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "both machines, what the address serves, and whether config, outputs and that agree (exit 3 when not, or while an operation is recorded); reads only",
     async run({ g }) {
       const { status } = await import("../core/status");
-      return status(await commandDeps(g));
+      return status(await commandDeps(g, { history: true }));
     },
     format: format.formatStatus,
     verdict: (r: import("../core/status").StatusReport) =>
@@ -181,7 +186,7 @@ export const COMMANDS: CommandSpec[] = [
       const { rollback } = await import("../core/rollback");
       const { parseReleaseTarget, rollbackRelease } = await import("../core/releaseRollback");
       const { fetchProbe } = await import("../adapters/system");
-      const deps = { ...(await withAppServices(await backupDeps(g))), http: fetchProbe };
+      const deps = { ...(await withAppServices(await backupDeps(g, ["ec2", "backup", ...APP_SERVICES]))), http: fetchProbe };
       const options = {
         yes: g.yes,
         revert: opts.revert as boolean,
@@ -208,7 +213,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "every machine change as a release, newest first: version, AMI, the app version live on it, when it served, and whether it was good; * = serving",
     async run({ g }) {
       const { releasesOf } = await import("../core/releases");
-      const { stack } = await commandDeps(g);
+      const { stack } = await commandDeps(g, { services: [] });
       return releasesOf(await stack.tags());
     },
     format: format.formatReleases,

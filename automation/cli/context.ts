@@ -1,5 +1,4 @@
-// Opens what a command works on: the project folder, its stack (Automation API) and the AWS account.
-import * as fs from "fs";
+// Opens what a command works on: the project folder, its stack and the AWS clients of its region.
 import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
 import { clientConfig } from "../adapters/awsErrors";
@@ -24,18 +23,52 @@ export interface CommandContext {
   backend: string;
 }
 
-export async function openContext(g: GlobalOptions): Promise<CommandContext> {
-  const projectDir = path.resolve(g.cwd);
-  if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
-    throw new Ec2RollbackError("NO_PROJECT", `no Pulumi.yaml in ${projectDir}: run ec2-rollback from the project folder or pass --cwd <dir>`);
-  }
-  // Loaded here, not at start-up, so `--help` stays instant.
-  const { chooseBackend } = await import("../adapters/backend");
-  const { PulumiStack } = await import("../adapters/pulumiStack");
-  const { Ec2Cloud } = await import("../adapters/ec2Cloud");
+/** The AWS services a command uses: their SDK clients load while the stack is read. */
+export type Service = "ec2" | "s3" | "codedeploy" | "cloudwatch" | "backup";
 
+const ADAPTERS: Record<Service, () => Promise<unknown>> = {
+  ec2: () => import("../adapters/ec2Cloud"),
+  s3: () => import("../adapters/s3Revisions"),
+  codedeploy: () => import("../adapters/codeDeploy"),
+  cloudwatch: () => import("../adapters/cloudWatchAlarms"),
+  backup: () => import("../adapters/awsBackup"),
+};
+
+/** A port whose adapter is made on its first call (each of its methods returns a promise). */
+function onFirstCall<T extends object>(make: () => Promise<T>): T {
+  let made: Promise<T> | undefined;
+  return new Proxy({} as T, {
+    // Not a promise (`then`), nor anything but the port's methods.
+    get: (_, method) =>
+      method === "then" || typeof method === "symbol"
+        ? undefined
+        : async (...args: unknown[]) => {
+            made ??= make();
+            const port = (await made) as Record<PropertyKey, (...a: unknown[]) => unknown>;
+            return port[method](...args);
+          },
+  });
+}
+
+/**
+ * Opens the project's stack (its config, outputs and tags asked for side by side: one `pulumi` call in
+ * a row, plus its update history when `o.history`) and loads the SDK clients of `o.services` meanwhile.
+ */
+export async function openContext(g: GlobalOptions, o: { services?: Service[]; history?: boolean } = {}): Promise<CommandContext> {
+  // Loaded here, not at start-up, so `--help` stays instant.
+  const { chooseBackend, findProjectDir } = await import("../adapters/backend");
+  // As Pulumi does: the nearest folder upwards with a Pulumi.yaml.
+  const start = path.resolve(g.cwd);
+  const projectDir = findProjectDir(start);
+  if (!projectDir) {
+    throw new Ec2RollbackError("NO_PROJECT", `no Pulumi.yaml in ${start} or any folder above it: run ec2-rollback inside the project folder or pass --cwd <dir>`);
+  }
+  const { PulumiStack } = await import("../adapters/pulumiStack");
   const backend = chooseBackend(projectDir);
-  const stack = await PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env });
+  const opening = PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env, history: o.history });
+  opening.catch(() => undefined); // said below
+  for (const service of o.services ?? ["ec2"]) await ADAPTERS[service]();
+  const stack = await opening;
   const [config, outputs] = await Promise.all([stack.config(), stack.outputs()]);
   const region = config[REGION_KEY];
   if (!region) {
@@ -48,8 +81,9 @@ export async function openContext(g: GlobalOptions): Promise<CommandContext> {
         `set it back with \`pulumi config set ${REGION_KEY} ${outputs.region} --stack ${g.stack}\``,
     );
   }
-  const cloud = Ec2Cloud.forRegion(region);
-  await cloud.identity(); // fail now, with the fix, when there are no credentials
+  // No STS call first: a command that needs the account asks for it beside its first AWS call, and
+  // missing credentials are said by whichever call comes first (awsErrors.ts).
+  const cloud = onFirstCall(async () => (await import("../adapters/ec2Cloud")).Ec2Cloud.forRegion(region));
   return { stack, project: stack.project(), cloud, region, projectDir, backend: backend.description };
 }
 

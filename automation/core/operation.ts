@@ -113,6 +113,7 @@ export class Operation {
     o: { op: string; from: string; to: string; phase: string; takeOver?: OperationRecord },
   ): Promise<Operation> {
     const { stack, ui, clock } = deps;
+    stack.refresh();
     const existing = await readRecord(stack);
     if (existing && !(o.takeOver && encodeRecord(existing) === encodeRecord(o.takeOver))) throw inProgress(stack.name, existing);
     const who = deps.operator ?? { host: "unknown", pid: 0 };

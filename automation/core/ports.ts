@@ -42,6 +42,11 @@ export interface StackPort {
   removeTag(key: string): Promise<void>;
   outputs(): Promise<StackOutputs>;
   history(): Promise<UpdateRecord[]>;
+  /**
+   * Forgets what was read: the next config, outputs and tags come from the backend. A change calls it
+   * before it begins (what it planned from may have changed while its question waited).
+   */
+  refresh(): void;
 }
 
 export interface MachineImage {

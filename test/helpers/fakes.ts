@@ -516,6 +516,11 @@ export class FakeStack implements StackPort {
   async outputs() {
     return { ...this.outputs_ };
   }
+  /** The fake reads live state every time: nothing to forget. */
+  refresh(): void {
+    this.calls.push("refresh");
+  }
+
   async history() {
     return [...this.history_];
   }

@@ -26,6 +26,8 @@ export interface StubState {
   announceCancel?: boolean;
   /** The backend has no stack tags (a DIY backend before Pulumi CLI 3.211): every `stack tag` command fails as it does there. */
   noTags?: boolean;
+  /** Every call but `up` takes this long (so calls that run side by side overlap in the log, however busy the machine). */
+  holdMs?: number;
   /** Make `preview` record the --config-file it was given (its text), to check the stack's own config was left alone. */
   previewConfigFiles?: string[];
 }
@@ -34,7 +36,8 @@ const SCRIPT = String.raw`#!/usr/bin/env node
 const fs = require("fs");
 const args = process.argv.slice(2);
 const logPath = process.env.PULUMI_STUB_LOG, statePath = process.env.PULUMI_STUB_STATE;
-fs.appendFileSync(logPath, JSON.stringify({ args, backend: process.env.PULUMI_BACKEND_URL || null }) + "\n");
+fs.appendFileSync(logPath, JSON.stringify({ args, backend: process.env.PULUMI_BACKEND_URL || null, pid: process.pid, t0: Date.now() }) + "\n");
+process.on("exit", () => fs.appendFileSync(logPath, JSON.stringify({ exited: process.pid, t1: Date.now() }) + "\n"));
 const state = JSON.parse(fs.readFileSync(statePath, "utf8"));
 const save = () => fs.writeFileSync(statePath, JSON.stringify(state));
 const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -52,6 +55,7 @@ const events = (file, op) => {
   sleep(400); // let the Automation API's tailer read them before the run ends
 };
 const [a, b] = args;
+if (state.holdMs && a !== "up") sleep(state.holdMs);
 if (a === "version") { process.stdout.write("v3.200.0\n"); process.exit(0); }
 if (a === "stack" && b === "ls") {
   const names = state.stacks.concat(Object.keys(state.otherStacks || {}));
@@ -140,6 +144,8 @@ export interface Stub {
   binDir: string;
   projectDir: string;
   calls(): { args: string[]; backend: string | null }[];
+  /** How many `pulumi` calls ran one after another (calls that overlap in time count once). */
+  rounds(): number;
   state(): StubState;
   setState(s: StubState): void;
   restorePath(): void;
@@ -162,15 +168,28 @@ export function installStubPulumi(initial: StubState): Stub {
   process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH}`;
   process.env.PULUMI_STUB_LOG = logPath;
   process.env.PULUMI_STUB_STATE = statePath;
+  const lines = () =>
+    fs
+      .readFileSync(logPath, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   return {
     binDir,
     projectDir,
-    calls: () =>
-      fs
-        .readFileSync(logPath, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l)),
+    calls: () => lines().filter((l) => l.args),
+    rounds: () => {
+      const all = lines();
+      const ends = new Map(all.filter((l) => l.exited).map((l) => [l.exited, l.t1 as number]));
+      const spans = all.filter((l) => l.t0).map((l) => ({ t0: l.t0 as number, t1: ends.get(l.pid) ?? Infinity })).sort((a, b) => a.t0 - b.t0);
+      let rounds = 0;
+      let end = -Infinity;
+      for (const c of spans) {
+        if (c.t0 >= end) rounds++;
+        end = c.t0 >= end ? c.t1 : Math.max(end, c.t1);
+      }
+      return rounds;
+    },
     state: () => JSON.parse(fs.readFileSync(statePath, "utf8")),
     setState: (s) => fs.writeFileSync(statePath, JSON.stringify(s)),
     restorePath: () => {

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PulumiStack } from "../../../automation/adapters/pulumiStack";
@@ -27,8 +28,8 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     const h = await s.history();
     expect(h.map((u) => u.amiVersion)).to.deep.equal(["myapp-v1.2.3", "myapp-v1.2.2"]);
     expect(h[0].startTime).to.be.instanceOf(Date);
-    // `pulumi version` runs before the workspace exists; every stack command gets the backend.
-    expect(stub.calls().slice(1).every((c) => c.backend === "file:///tmp/state")).to.equal(true);
+    // Every stack command gets the backend.
+    expect(stub.calls().every((c) => c.backend === "file:///tmp/state")).to.equal(true);
   });
 
   it("sets the keys together in one `config set-all`, and runs up with the message, streaming the replaced resource", async () => {
@@ -141,6 +142,78 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect(e.message).to.match(/^--preview needs the stack's settings file Pulumi\.dev\.yaml in .*config, and there is none/);
   });
 
+  it("reads without the Automation API: one call each for config, outputs and tags, side by side, and never `stack select` or `version`", async () => {
+    stub.setState({ ...stubState(), holdMs: 400 });
+    const s = await open();
+    expect(stub.calls().map((c) => c.args.slice(0, 3).join(" ")).sort()).to.deep.equal(["config --show-secrets --json", "stack output --json", "stack tag ls"]);
+    expect(stub.calls().every((c) => c.args.includes("--non-interactive") && c.args[c.args.indexOf("--stack") + 1] === "dev")).to.equal(true);
+    expect(stub.rounds()).to.equal(1);
+    await s.config();
+    await s.outputs();
+    await s.tags();
+    expect(stub.calls(), "asked once").to.have.length(3);
+  });
+
+  it("a read never loads the Automation API (in a process of its own, as the CLI runs)", () => {
+    const adapter = require.resolve("../../../automation/adapters/pulumiStack");
+    const script = `
+      const { PulumiStack } = require(${JSON.stringify(adapter)});
+      PulumiStack.open({ workDir: ${JSON.stringify(stub.projectDir)}, stackName: "dev", env: {} }).then(async (s) => {
+        await s.tags(); await s.history();
+        const loaded = Object.keys(require.cache).filter((f) => f.includes("@pulumi"));
+        process.stdout.write(JSON.stringify(loaded));
+      });`;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: process.env });
+    expect(r.stderr).to.equal("");
+    expect(JSON.parse(r.stdout)).to.deep.equal([]);
+  });
+
+  it("a change: `pulumi version` once per installed CLI, no `stack select`, and one outputs read after `up` (not the masked one nor `stack history`)", async () => {
+    const s = await open();
+    await s.setConfig({ "ec2-rollback:amiVersion": "myapp-v1.2.2" });
+    await s.up({ message: "m", onProgress: () => undefined });
+    const verbs = stub.calls().map((c) => (c.args[0] === "version" ? "version" : c.args.slice(0, 2).join(" ")));
+    expect(verbs.filter((v) => v === "version")).to.have.length(1);
+    expect(verbs.slice(3)).to.deep.equal(["version", "config set-all", "up --yes", "stack output"]);
+    expect(stub.calls().at(-1)!.args).to.include("--show-secrets");
+    const again = await open();
+    await again.setConfig({ "ec2-rollback:amiVersion": "myapp-v1.2.3" });
+    expect(stub.calls().map((c) => c.args[0]).filter((v) => v === "version"), "the version is kept").to.have.length(1);
+    expect(stub.calls().some((c) => c.args[1] === "select")).to.equal(false);
+  });
+
+  it("tags answer from the start-up read until the first change; then every read asks the backend (operators see each other's records)", async () => {
+    const s = await open();
+    stub.setState({ ...stub.state(), tags: { "ec2-rollback:operation": "theirs" } });
+    expect(await s.tags(), "one moment for a read-only command").to.deep.equal({});
+    s.refresh();
+    expect(await s.tags()).to.deep.equal({ "ec2-rollback:operation": "theirs" });
+    stub.setState({ ...stub.state(), tags: {} });
+    expect(await s.tags()).to.deep.equal({});
+  });
+
+  it("the read path's errors, one line each: missing passphrase, unknown stack, missing CLI", async () => {
+    stub.setState({ ...stubState(), needsPassphrase: true });
+    const saved = process.env.PULUMI_CONFIG_PASSPHRASE;
+    delete process.env.PULUMI_CONFIG_PASSPHRASE;
+    try {
+      const e = await failure(open(), "PASSPHRASE_MISSING");
+      expect(e.message).to.match(/^the stack's secrets need its passphrase: export PULUMI_CONFIG_PASSPHRASE/);
+    } finally {
+      if (saved !== undefined) process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+    }
+    stub.setState(stubState());
+    expect((await failure(open("prod"), "STACK_NOT_FOUND")).message).to.match(/^stack "prod" does not exist in this backend/);
+    const path0 = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      const e = await failure(open(), "PULUMI_MISSING");
+      expect(e.message).to.equal("the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again");
+    } finally {
+      process.env.PATH = path0;
+    }
+  });
+
   it("sets nothing when validation fails", async () => {
     const s = await open();
     const cloud = new FakeCloud(new FakeClock());
@@ -168,7 +241,7 @@ describe("Pulumi CLI errors, explained", function () {
   ];
   it("'not installed' from the Automation API's own error when there is no pulumi at all", async () => {
     const { PulumiCommand } = await import("@pulumi/pulumi/automation");
-    const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");
+    const { explainPulumiError } = require("../../../automation/adapters/pulumiErrors");
     const e = await PulumiCommand.get({ root: "/nonexistent-pulumi-root" }).then(
       () => undefined,
       (x: unknown) => x,
@@ -178,7 +251,7 @@ describe("Pulumi CLI errors, explained", function () {
   });
 
   it("'not installed' only when the pulumi executable itself is missing, never for a file the program could not find", () => {
-    const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");
+    const { explainPulumiError } = require("../../../automation/adapters/pulumiErrors");
     const missing = Object.assign(new Error("spawn pulumi ENOENT"), { code: "ENOENT", path: "pulumi", syscall: "spawn pulumi" });
     expect(explainPulumiError(missing, ctx).code).to.equal("PULUMI_MISSING");
     // The shape the Automation API really throws: a CommandError wrapping execa's error.
@@ -192,7 +265,7 @@ describe("Pulumi CLI errors, explained", function () {
 
   for (const [text, expected] of cases) {
     it(expected, () => {
-      const { explainPulumiError } = require("../../../automation/adapters/pulumiStack");
+      const { explainPulumiError } = require("../../../automation/adapters/pulumiErrors");
       const e: Error = explainPulumiError(new Error(text), ctx);
       expect(e.message.startsWith(expected), e.message).to.equal(true);
       expect(e.message.split("\n")).to.have.length(1);
@@ -202,7 +275,7 @@ describe("Pulumi CLI errors, explained", function () {
 
 describe("Pulumi CLI error lines", function () {
   it("picks the resource's diagnostic over the closing line, and plain text as is", () => {
-    const { lastErrorLine } = require("../../../automation/adapters/pulumiStack");
+    const { lastErrorLine } = require("../../../automation/adapters/pulumiErrors");
     expect(lastErrorLine("code: 255\nstdout: Updating\n  error: 1 error occurred: creating X\nstderr: error: update failed\n")).to.equal(
       "1 error occurred: creating X",
     );

@@ -33,7 +33,7 @@ describe("ec2-rollback CLI (spawned)", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-empty-"));
     const r = await cli(["status"], {}, dir);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal(`ec2-rollback: no Pulumi.yaml in ${fs.realpathSync(dir)}: run ec2-rollback from the project folder or pass --cwd <dir>\n`);
+    expect(r.stderr).to.equal(`ec2-rollback: no Pulumi.yaml in ${fs.realpathSync(dir)} or any folder above it: run ec2-rollback inside the project folder or pass --cwd <dir>\n`);
   });
 
   it("without the Pulumi CLI: one line with the fix, and --json gets an error object", async () => {
@@ -62,6 +62,7 @@ describe("ec2-rollback CLI (spawned)", function () {
     afterEach(() => world.close());
 
     it("versions --json: this app's AMIs, newest first, the pinned one marked", async () => {
+      stub.setState({ ...stubState(), holdMs: 400 });
       const r = await cli(["versions", "--json", "-C", stub.projectDir], env);
       expect(r.stderr).to.equal("");
       expect(r.code).to.equal(0);
@@ -71,7 +72,19 @@ describe("ec2-rollback CLI (spawned)", function () {
         ["1.2.2", "myapp-v1.2.2", "ami-0000000000000122a", "checkpoint", false],
       ]);
       expect(v[0].createdAt).to.equal("2026-11-20T00:00:00.000Z");
-      expect(aws.actions).to.include.members(["GetCallerIdentity", "DescribeImages"]);
+      // No STS first, no Automation API: config, outputs and tags read side by side, one `pulumi` call in a row,
+      // and never `pulumi stack select` (which would change the user's selected stack) or `pulumi version`.
+      expect(aws.actions).to.deep.equal(["DescribeImages"]);
+      expect(stub.calls().map((c) => c.args.slice(0, 2).join(" ")).sort()).to.deep.equal(["config --show-secrets", "stack output", "stack tag"]);
+      expect(stub.rounds()).to.equal(1);
+    });
+
+    it("finds Pulumi.yaml in a folder above, as Pulumi does", async () => {
+      const sub = path.join(stub.projectDir, "app", "scripts");
+      fs.mkdirSync(sub, { recursive: true });
+      const r = await cli(["versions", "--json"], env, sub);
+      expect(r.stderr).to.equal("");
+      expect(JSON.parse(r.stdout).map((x: any) => x.version)).to.deep.equal(["1.2.3", "1.2.2"]);
     });
 
     it("versions still lists the checkpoints when AWS Backup refuses, and says so on stderr", async () => {
@@ -171,9 +184,12 @@ describe("ec2-rollback CLI (spawned)", function () {
       );
     });
 
-    it("status names the backend it used, and why", async () => {
+    it("status names the backend it used, and why; its four stack reads run side by side", async () => {
+      stub.setState({ ...stubState(), holdMs: 400 });
       const r = await cli(["status", "--json", "-C", stub.projectDir], env);
       expect(JSON.parse(r.stdout).backend).to.equal("file:///tmp/ec2rb-state (PULUMI_BACKEND_URL)");
+      expect(stub.calls().map((c) => c.args.slice(0, 2).join(" ")).sort()).to.deep.equal(["config --show-secrets", "stack history", "stack output", "stack tag"]);
+      expect(stub.rounds()).to.equal(1);
     });
 
     it("a passphrase stack without PULUMI_CONFIG_PASSPHRASE: one line with the fix", async () => {

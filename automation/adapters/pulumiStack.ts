@@ -22,7 +22,8 @@ const plainConfig = (all: ConfigJson): Record<string, string> => Object.fromEntr
 function progressOf(e: EngineEvent): UpProgress | undefined {
   const m = e.resourcePreEvent?.metadata;
   if (!m) return undefined;
-  return { kind: "resource", op: m.op, type: m.type, name: m.urn.split("::").at(-1) ?? m.urn };
+  const state = (m.new?.inputs as { state?: unknown } | undefined)?.state;
+  return { kind: "resource", op: m.op, type: m.type, name: m.urn.split("::").at(-1) ?? m.urn, ...(typeof state === "string" ? { state } : {}) };
 }
 
 export class PulumiStack implements StackPort {

@@ -10,6 +10,9 @@ export interface GlobalOptions {
   cwd: string;
   json: boolean;
   yes: boolean;
+  /** False with --no-color. */
+  color?: boolean;
+  verbose?: boolean;
 }
 
 export interface CommandContext {

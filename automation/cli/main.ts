@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { Ec2RollbackError, InterruptedError, messageOf } from "../core/errors";
 import { COMMANDS, CommandSpec } from "./commands";
 import type { GlobalOptions } from "./context";
+import { settleTerminal } from "./ui";
 
 export interface Io {
   stdout: (s: string) => void;
@@ -27,6 +28,8 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .option("-C, --cwd <dir>", "the Pulumi project folder", ".")
     .option("--json", "print the result as JSON (progress stays on stderr)", false)
     .option("-y, --yes", "do not ask for confirmation (required when there is no terminal)", false)
+    .option("--no-color", "no colour (also: NO_COLOR=1; FORCE_COLOR=1 forces it)")
+    .option("--verbose", "show the engine's raw steps (resource types and names) too", false)
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
@@ -55,6 +58,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
 
 async function dispatch(spec: CommandSpec, g: GlobalOptions, args: (string | undefined)[], opts: Record<string, unknown>, io: Io): Promise<number> {
   const result = await withInterrupt(io, (signal) => spec.run({ g, args, opts, signal }));
+  settleTerminal();
   io.stdout(g.json ? `${JSON.stringify(result, null, 2)}\n` : `${spec.format(result)}\n`);
   const verdict = spec.verdict?.(result);
   if (verdict) io.stderr(`ec2-rollback: ${verdict.line}\n`);
@@ -96,6 +100,7 @@ function report(e: unknown, json: boolean, io: Io): number {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
     return 2; // commander already printed the usage error
   }
+  settleTerminal();
   const known = e instanceof Ec2RollbackError;
   const code = known ? e.exitCode : e instanceof InterruptedError ? 130 : 1;
   const message = known ? e.message : `unexpected error: ${messageOf(e)}`;

@@ -1,15 +1,48 @@
-// Progress on stderr: a spinner on a terminal, plain timestamped lines otherwise (CI logs).
-// Results go to stdout, so `--json` output stays clean.
+// The one place that decides what the terminal shows. Progress and questions go to stderr, results to
+// stdout (so `--json` output stays clean):
+//  - on a terminal, the step under way has a spinner and its elapsed time; when the next step, a result
+//    or a question comes, it stays on screen as a line (nothing said is ever erased);
+//  - anywhere else (CI logs, pipes), plain timestamped lines, progress at most every 15 s;
+//  - colour only where it is wanted: never with NO_COLOR or --no-color, always with FORCE_COLOR, else
+//    on a terminal (picocolors, told explicitly).
 import * as readline from "readline";
 import { InterruptedError } from "../core/errors";
 import type { Ui } from "../core/ports";
 
-export function createUi(o: { json: boolean; stderr?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream }): Ui {
+export interface UiOptions {
+  json: boolean;
+  /** `--no-color` (commander's negated flag: color false). */
+  color?: boolean;
+  /** `--verbose`: the engine's raw steps too. */
+  verbose?: boolean;
+  stderr?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Whether to colour: `--no-color` and NO_COLOR (https://no-color.org) win, then FORCE_COLOR, then a terminal that is not dumb. */
+export function wantsColour(o: { flag?: boolean; env: NodeJS.ProcessEnv; isTTY: boolean }): boolean {
+  if (o.flag === false || o.env.NO_COLOR) return false;
+  if (o.env.FORCE_COLOR !== undefined) return !["0", "false"].includes(o.env.FORCE_COLOR);
+  return o.isTTY && o.env.TERM !== "dumb";
+}
+
+/** Spinners still on screen, settled before a result is printed (`settleTerminal`). */
+const live = new Set<{ settle: () => void }>();
+
+/** Leaves any step under way on screen as a line, so what comes next starts on a line of its own. */
+export function settleTerminal(): void {
+  for (const s of live) s.settle();
+}
+
+export function createUi(o: UiOptions): Ui {
   const stderr = o.stderr ?? process.stderr;
   const stdin = o.stdin ?? process.stdin;
+  const env = o.env ?? process.env;
   const interactive = !!stdin.isTTY && !!stderr.isTTY;
-  if (stderr.isTTY) return spinnerUi(stderr, stdin, interactive);
-  return plainUi(stderr, interactive);
+  const colour = wantsColour({ flag: o.color, env, isTTY: !!stderr.isTTY });
+  if (stderr.isTTY && env.TERM !== "dumb") return terminalUi(stderr, stdin, { interactive, colour, verbose: !!o.verbose });
+  return plainUi(stderr, interactive, () => Date.now(), { verbose: !!o.verbose, colour });
 }
 
 /** A yes/no question; Ctrl-C at it is an interruption (exit 130), end of input a no. */
@@ -34,36 +67,78 @@ function ask(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: str
   });
 }
 
-function spinnerUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, interactive: boolean): Ui {
+/** The marks of a result line, coloured or not. */
+function marks(colour: boolean) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const c = (require("picocolors") as typeof import("picocolors")).createColors(colour);
+  return { step: c.dim("·"), ok: c.green("✔"), fail: c.red("✖"), warn: c.yellow("!"), dim: c.dim };
+}
+
+const elapsed = (ms: number) => (ms < 60_000 ? `${Math.floor(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${String(Math.floor(ms / 1000) % 60).padStart(2, "0")} s`);
+
+function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { interactive: boolean; colour: boolean; verbose: boolean }): Ui {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ora = require("ora") as typeof import("ora");
-  const spinner = ora({ stream: stderr, discardStdin: false });
+  const m = marks(o.colour);
+  const spinner = ora({ stream: stderr, discardStdin: false, isEnabled: true });
+  // ora colours its frame with chalk, which does not read NO_COLOR: no colour means none (index.js `if (this.color)`).
+  if (!o.colour) spinner.color = false as unknown as typeof spinner.color;
+  /** The step under way: its text, its latest progress, when it began. */
+  let current: { text: string; progress: string; since: number } | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  const render = () => {
+    if (!current) return;
+    const p = current.progress ? ` ${m.dim(`— ${current.progress}`)}` : "";
+    spinner.text = `${current.text}${p} ${m.dim(elapsed(Date.now() - current.since))}`;
+  };
+  /** The step under way stays on screen as a line, with how long it took. */
+  const settle = () => {
+    if (!current) return;
+    spinner.stopAndPersist({ symbol: m.step, text: `${current.text} ${m.dim(`(${elapsed(Date.now() - current.since)})`)}` });
+    current = undefined;
+    clearInterval(ticker);
+    live.delete(handle);
+  };
+  const handle = { settle };
+  const line = (symbol: string, text: string) => {
+    settle();
+    spinner.stopAndPersist({ symbol, text });
+  };
   return {
-    interactive,
-    step: (t) => {
-      if (spinner.isSpinning) spinner.stopAndPersist({ symbol: "·" });
-      spinner.start(t);
+    interactive: o.interactive,
+    verbose: o.verbose,
+    step: (text) => {
+      settle();
+      current = { text, progress: "", since: Date.now() };
+      live.add(handle);
+      render();
+      spinner.start();
+      ticker = setInterval(render, 1000);
+      ticker.unref();
     },
-    progress: (t) => {
-      if (!spinner.isSpinning) spinner.start(t);
-      else spinner.text = t;
+    progress: (text) => {
+      if (!current) return void line(m.step, text);
+      current.progress = text;
+      render();
     },
-    succeed: (t) => void spinner.succeed(t),
-    fail: (t) => void spinner.fail(t),
-    warn: (t) => void spinner.warn(t),
+    succeed: (text) => line(m.ok, text),
+    fail: (text) => line(m.fail, text),
+    warn: (text) => line(m.warn, text),
     confirm: async (q) => {
-      if (spinner.isSpinning) spinner.stop();
+      settle();
       return ask(stdin, stderr, q);
     },
   };
 }
 
 /** One line per step and result; progress at most every 15 s, so long waits stay readable in logs. */
-export function plainUi(stderr: { write(s: string): unknown }, interactive = false, now = () => Date.now()): Ui {
+export function plainUi(stderr: { write(s: string): unknown }, interactive = false, now = () => Date.now(), o: { verbose?: boolean; colour?: boolean } = {}): Ui {
   let lastProgress = 0;
+  const m = marks(!!o.colour);
   const line = (mark: string, t: string) => stderr.write(`${new Date(now()).toISOString().slice(11, 19)} ${mark} ${t}\n`);
   return {
     interactive,
+    verbose: !!o.verbose,
     step: (t) => {
       lastProgress = now();
       line("-", t);
@@ -73,9 +148,9 @@ export function plainUi(stderr: { write(s: string): unknown }, interactive = fal
       lastProgress = now();
       line(" ", t);
     },
-    succeed: (t) => line("✔", t),
-    fail: (t) => line("✖", t),
-    warn: (t) => line("!", t),
+    succeed: (t) => line(m.ok, t),
+    fail: (t) => line(m.fail, t),
+    warn: (t) => line(m.warn, t),
     confirm: async () => false,
   };
 }

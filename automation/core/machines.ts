@@ -3,7 +3,7 @@
 import { configKey, Settings, StandbyState } from "../../contract/config";
 import { Slot } from "../../contract/naming";
 import { StackOutputs } from "../../contract/outputs";
-import { seconds } from "./poll";
+import { describeStep } from "./engineSteps";
 import { Clock, StackPort, Ui, UpProgress } from "./ports";
 
 export interface MachinesConfig {
@@ -28,12 +28,14 @@ export const asConfig = (m: MachinesConfig): Record<string, string> => ({
   [configKey("standbyState")]: m.standbyState,
 });
 
-/** Engine steps in words a person reads. */
-export function progressReporter(ui: Ui, clock: Clock): (p: UpProgress) => void {
-  const start = clock.now();
+/** Engine steps in words a person reads (engineSteps.ts); with --verbose, the raw step beside them. */
+export function progressReporter(ui: Ui): (p: UpProgress) => void {
   return (p) => {
-    if (p.kind !== "resource" || p.op === "same" || p.op === "read") return;
-    ui.step(`${p.op} ${p.type} ${p.name} (${seconds(clock.now() - start)})`);
+    if (p.kind !== "resource") return;
+    const words = describeStep(p);
+    const raw = `${p.op} ${p.type} ${p.name}`;
+    if (words) ui.step(ui.verbose ? `${words} [${raw}]` : words);
+    else if (ui.verbose && p.op !== "same") ui.step(raw);
   };
 }
 
@@ -44,8 +46,8 @@ export async function applyMachines(
   message: string,
   signal?: AbortSignal,
 ): Promise<StackOutputs> {
-  const { stack, ui, clock } = deps;
+  const { stack, ui } = deps;
   await stack.setConfig(asConfig(m));
   ui.step(message);
-  return stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui, clock), signal });
+  return stack.up({ message: `ec2-rollback: ${message}`, onProgress: progressReporter(ui), signal });
 }

@@ -16,7 +16,7 @@ export interface UpdateRecord {
 }
 
 export type UpProgress =
-  | { kind: "resource"; op: string; type: string; name: string }
+  | { kind: "resource"; op: string; type: string; name: string; /** A power state resource's target state. */ state?: string }
   | { kind: "output"; text: string };
 
 export interface PreviewResult {
@@ -154,6 +154,8 @@ export interface Clock {
 export interface Ui {
   /** True when there is a person at a terminal to answer a question. */
   readonly interactive: boolean;
+  /** The engine's raw steps are shown too (--verbose). */
+  readonly verbose?: boolean;
   step(text: string): void;
   progress(text: string): void;
   succeed(text: string): void;

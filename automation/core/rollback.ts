@@ -152,7 +152,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     // Previewed with the candidate's config in place of the stack's: the stack's config never changes.
     const message = `ec2-rollback: preview ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`;
     ui.step(message);
-    const preview = await stack.preview({ message, onProgress: progressReporter(ui, clock), config: asConfig(candidateConfig) });
+    const preview = await stack.preview({ message, onProgress: progressReporter(ui), config: asConfig(candidateConfig) });
     ui.succeed("preview done; nothing changed");
     return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };
   }
@@ -405,7 +405,7 @@ async function flipBack(
     await stack.setConfig(asConfig(back));
     pinned = c.current;
     ui.step(`flipping back: the address returns to ${c.current} (${c.before.liveSlot})`);
-    await stack.up({ message: `ec2-rollback: flip back to ${c.current} (${c.reason})`, onProgress: progressReporter(ui, clock) });
+    await stack.up({ message: `ec2-rollback: flip back to ${c.current} (${c.reason})`, onProgress: progressReporter(ui) });
     if (c.instanceBefore) await waitForAddress(deps, c.allocationId, c.instanceBefore, { timeoutMs: o.verifyTimeoutMs, pollMs: o.pollMs });
   } catch (e2) {
     await recordRelease(deps, { ...served, outcome: "reverted" });

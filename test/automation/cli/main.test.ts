@@ -81,7 +81,9 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(aws.actions).to.include("ListRecoveryPointsByBackupVault");
       expect(r.stdout).to.match(/^\*\s+1\.2\.3\s+myapp-v1\.2\.3\s+ami-0000000000000123a/m);
       expect(r.stdout).to.match(/^\s+1\.2\.2\s+myapp-v1\.2\.2/m);
-      expect(r.stderr).to.include("could not read AWS Backup vault myapp-dev: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault");
+      expect(r.stderr).to.include(
+        "could not read AWS Backup vault myapp-dev: Backup ListRecoveryPointsByBackupVault: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault",
+      );
       expect(r.stderr).to.include("its recovery points are not listed (that does not mean there are none)");
     });
 
@@ -211,8 +213,9 @@ describe("ec2-rollback CLI (spawned)", function () {
         AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
       });
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.equal(
-        "ec2-rollback: no AWS credentials found: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again\n",
+      // Said by the first AWS call, named: STS GetCallerIdentity, or EC2 DescribeImages where no STS call comes first.
+      expect(r.stderr).to.match(
+        /^ec2-rollback: (STS GetCallerIdentity|EC2 DescribeImages): no AWS credentials found, so nothing was sent: set AWS_PROFILE \(then `aws sso login`\) or AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY, and try again\n$/,
       );
     });
 

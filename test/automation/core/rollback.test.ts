@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { explainAwsError } from "../../../automation/adapters/awsErrors";
 import { Ec2RollbackError, StackLockedError } from "../../../automation/core/errors";
 import { previousPin } from "../../../automation/core/history";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
@@ -287,6 +288,22 @@ describe("machine change: two machines, one address", function () {
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
     expect(r.status).to.equal("changed");
     expect(w.ui.lines.some((l) => l.includes("unknown (Request limit exceeded.), asking again"))).to.equal(true);
+  });
+
+  it("so are the adapters' one-line AWS errors: throttled, timed out, unreachable, an answer not like AWS", async () => {
+    const w = world();
+    const call = { service: "EC2", operation: "DescribeInstances" };
+    const errors = [
+      Object.assign(new Error("Request limit exceeded."), { name: "RequestLimitExceeded", $fault: "client", $metadata: { attempts: 3 } }),
+      Object.assign(new Error("@smithy/node-http-handler - [ERROR] a request has exceeded the configured 9000 ms requestTimeout."), { name: "TimeoutError", $metadata: {} }),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", syscall: "connect", $metadata: {} }),
+      Object.assign(new SyntaxError("Unexpected token '<', \"<!doctype \"... is not valid JSON"), { $metadata: { httpStatusCode: 200 } }),
+    ].map((e) => explainAwsError(e, call, {}) as Ec2RollbackError);
+    expect(errors.map((e) => e.code)).to.deep.equal(["AWS_THROTTLED", "AWS_TIMEOUT", "AWS_UNREACHABLE", "AWS_UNEXPECTED_ANSWER"]);
+    w.stack.duringUp = () => (w.cloud.describeErrors = [...errors]);
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
+    expect(r.status).to.equal("changed");
+    expect(w.ui.lines.filter((l) => /unknown \(EC2 DescribeInstances: .*\), asking again/.test(l))).to.have.length.of.at.least(errors.length);
   });
 
   it("a failed update while preparing the standby restores it; the current version serves throughout", async () => {

@@ -43,9 +43,11 @@ describe("ec2-rollback CLI (spawned)", function () {
     expect(r.code).to.equal(1);
     expect(r.stderr).to.equal("ec2-rollback: the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again\n");
     expect(JSON.parse(r.stdout)).to.deep.equal({
-      code: "PULUMI_MISSING",
-      error: "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again",
-      exitCode: 1,
+      error: {
+        message: "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again",
+        code: "PULUMI_MISSING",
+        exitCode: 1,
+      },
     });
   });
 

@@ -91,7 +91,7 @@ describe("machine change: two machines, one address", function () {
       instanceBefore: "i-0000000000000122a",
       instanceAfter: "i-0000000000000123a",
       publicIp: IP,
-      bake: { minutes: 5, result: "passed", durationMs: 300_000 },
+      bake: { plannedMs: 300_000, result: "passed", durationMs: 300_000 },
       previous: { slot: "blue", pin: "myapp-v1.2.2", instanceId: "i-0000000000000122a", kept: "stopped" },
     });
     // The candidate was checked through its own address before the address moved.
@@ -189,7 +189,7 @@ describe("machine change: two machines, one address", function () {
   it("keepPrevious=none removes the previous machine after the bake; --bake 0 skips the bake", async () => {
     const w = world("myapp-v1.2.2", { config: { "ec2-rollback:keepPrevious": "none" } });
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", bakeMinutes: 0 });
-    expect(r.bake).to.deep.equal({ minutes: 0, result: "skipped", durationMs: 0 });
+    expect(r.bake).to.deep.equal({ plannedMs: 0, result: "skipped", durationMs: 0 });
     expect(w.alarms.reads).to.equal(0);
     expect(w.stack.config_["ec2-rollback:standbyAmiVersion"]).to.equal("");
     expect(w.cloud.machines.get("i-0000000000000122a")!.terminatedAt).to.be.a("number");

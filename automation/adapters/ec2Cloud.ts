@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { AddressInfo, CloudPort, Identity, InstanceHealth, MachineImage } from "../core/ports";
-import { aws, AWS_CALL_DEADLINE_MS, clientConfig } from "./awsErrors";
+import { aws, AWS_CALL_DEADLINE_MS, clientConfig, withErrorContext } from "./awsErrors";
 
 function tagsOf(tags?: { Key?: string; Value?: string }[]): Record<string, string> {
   return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ""]));
@@ -54,7 +54,7 @@ export class Ec2Cloud implements CloudPort {
   }
 
   static forRegion(region: string): Ec2Cloud {
-    return new Ec2Cloud(new EC2Client(clientConfig(region)), async () => new (await import("@aws-sdk/client-sts")).STSClient(clientConfig(region)));
+    return new Ec2Cloud(withErrorContext(new EC2Client(clientConfig(region))), async () => withErrorContext(new (await import("@aws-sdk/client-sts")).STSClient(clientConfig(region))));
   }
 
   identity(): Promise<Identity> {

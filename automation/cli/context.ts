@@ -1,7 +1,7 @@
 // Opens what a command works on: the project folder, its stack and the AWS clients of its region.
 import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
-import { clientConfig } from "../adapters/awsErrors";
+import { clientConfig, withErrorContext } from "../adapters/awsErrors";
 import { Ec2RollbackError } from "../core/errors";
 import { AlarmPort, BackupPort, CloudPort, ProjectPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
@@ -97,8 +97,8 @@ export async function openAppServices(ctx: CommandContext): Promise<{ store: Rev
   const { S3Revisions } = await import("../adapters/s3Revisions");
   const { CodeDeployService } = await import("../adapters/codeDeploy");
   return {
-    store: new S3Revisions(new S3Client(clientConfig(ctx.region))),
-    deploy: new CodeDeployService(new CodeDeployClient(clientConfig(ctx.region))),
+    store: new S3Revisions(withErrorContext(new S3Client(clientConfig(ctx.region)))),
+    deploy: new CodeDeployService(withErrorContext(new CodeDeployClient(clientConfig(ctx.region)))),
   };
 }
 
@@ -106,12 +106,12 @@ export async function openAppServices(ctx: CommandContext): Promise<{ store: Rev
 export async function openAlarms(ctx: CommandContext): Promise<AlarmPort> {
   const { CloudWatchClient } = await import("@aws-sdk/client-cloudwatch");
   const { CloudWatchAlarms } = await import("../adapters/cloudWatchAlarms");
-  return new CloudWatchAlarms(new CloudWatchClient(clientConfig(ctx.region)));
+  return new CloudWatchAlarms(withErrorContext(new CloudWatchClient(clientConfig(ctx.region))));
 }
 
 /** The AWS Backup adapter, in the stack's region. */
 export async function openBackup(ctx: CommandContext): Promise<BackupPort> {
   const { BackupClient } = await import("@aws-sdk/client-backup");
   const { AwsBackup } = await import("../adapters/awsBackup");
-  return new AwsBackup(new BackupClient(clientConfig(ctx.region)));
+  return new AwsBackup(withErrorContext(new BackupClient(clientConfig(ctx.region))));
 }

@@ -1,7 +1,7 @@
 // `ec2-rollback`: parses the command line and dispatches to the command table (commands.ts).
 // Heavy modules (Automation API, AWS SDK) load only inside the command that runs, so `--help` answers at once.
 import { Command, CommanderError, Option } from "commander";
-import { Ec2RollbackError, InterruptedError, messageOf } from "../core/errors";
+import { Ec2RollbackError, EXIT_CODES, messageOf } from "../core/errors";
 import { COMMANDS, CommandSpec } from "./commands";
 import type { GlobalOptions } from "./context";
 import { settleTerminal } from "./ui";
@@ -30,8 +30,8 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     .option("-y, --yes", "do not ask for confirmation (required when there is no terminal)", false)
     .option("--no-color", "no colour (also: NO_COLOR=1; FORCE_COLOR=1 forces it)")
     .option("--verbose", "show the engine's raw steps (resource types and names) too", false)
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Commander's own error line is left out: `report` says every failure, usage included, the same way.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
     .exitOverride();
 
   let exitCode = 0;
@@ -94,21 +94,39 @@ async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>):
   }
 }
 
-/** One line on stderr (and `{"error": …}` on stdout with --json); returns the exit code. */
-function report(e: unknown, json: boolean, io: Io): number {
+/** What a failure says: on stderr as one line, and with --json as `{"error": {message, code, exitCode}}` on stdout. */
+interface Failure {
+  message: string;
+  code: string;
+  exitCode: number;
+  /** A failed deployment's outcome (deploy, app-rollback). */
+  outcome?: unknown;
+}
+
+/** The failure `e` is, or undefined when it is none (help or the version shown as asked). */
+function failureOf(e: unknown): Failure | undefined {
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
-    return 2; // commander already printed the usage error
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return undefined;
+    const message = e.code === "commander.help" ? "no command given (the commands are listed above)" : `${e.message.replace(/^error: /, "")} (run with --help for usage)`;
+    return { message: oneLine(message), code: "USAGE", exitCode: EXIT_CODES.USAGE };
   }
+  const outcome = (e as { outcome?: unknown } | undefined)?.outcome;
+  if (e instanceof Ec2RollbackError) return { message: oneLine(e.message), code: e.code, exitCode: e.exitCode, ...(outcome ? { outcome } : {}) };
+  return { message: oneLine(`unexpected error: ${messageOf(e)}`), code: "INTERNAL", exitCode: EXIT_CODES.INTERNAL };
+}
+
+/** A failure is one line, whatever its parts held (an SDK message may span several). */
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim();
+
+/** One line on stderr (and `{"error": {…}}` on stdout with --json); returns the exit code. */
+function report(e: unknown, json: boolean, io: Io): number {
   settleTerminal();
-  const known = e instanceof Ec2RollbackError;
-  const code = known ? e.exitCode : e instanceof InterruptedError ? 130 : 1;
-  const message = known ? e.message : `unexpected error: ${messageOf(e)}`;
-  io.stderr(`ec2-rollback: ${message}\n`);
-  const outcome = (e as { outcome?: unknown }).outcome;
-  if (json) io.stdout(`${JSON.stringify({ error: message, code: known ? e.code : "INTERNAL", exitCode: code, ...(outcome ? { outcome } : {}) })}\n`);
+  const failure = failureOf(e);
+  if (!failure) return 0;
+  io.stderr(`ec2-rollback: ${failure.message}\n`);
+  if (json) io.stdout(`${JSON.stringify({ error: failure })}\n`);
   if (process.env.DEBUG) io.stderr(`${causeChain(e)}\n`);
-  return code;
+  return failure.exitCode;
 }
 
 /** The error's stack and each cause's, for DEBUG=1. */

@@ -94,7 +94,8 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
   /** The step under way stays on screen as a line, with how long it took. */
   const settle = () => {
     if (!current) return;
-    spinner.stopAndPersist({ symbol: m.step, text: `${current.text} ${m.dim(`(${elapsed(Date.now() - current.since)})`)}` });
+    const took = Date.now() - current.since;
+    spinner.stopAndPersist({ symbol: m.step, text: took >= 1000 ? `${current.text} ${m.dim(`(${elapsed(took)})`)}` : current.text });
     current = undefined;
     clearInterval(ticker);
     live.delete(handle);

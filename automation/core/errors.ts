@@ -32,9 +32,16 @@ export const EXIT_CODES = {
 
   AWS_CREDENTIALS: 1,
   AWS_DENIED: 1,
+  /** AWS answered with an error of its own (the message names it). */
   AWS_FAILED: 1,
   /** An AWS call did not answer within its bound (30 s). */
   AWS_TIMEOUT: 1,
+  /** AWS throttled a call past the SDK's retries. */
+  AWS_THROTTLED: 1,
+  /** No connection to the endpoint (refused, no such host, DNS, connect timeout): nothing was sent. */
+  AWS_UNREACHABLE: 1,
+  /** The endpoint answered, but not like AWS (a web page, an unreadable body). */
+  AWS_UNEXPECTED_ANSWER: 1,
 
   /** No AMI / revision / recovery point by that name. */
   VERSION_NOT_FOUND: 1,

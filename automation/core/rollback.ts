@@ -79,7 +79,8 @@ export interface RollbackResult {
   timeToServingMs?: number;
   /** The flip's own update. */
   flipMs?: number;
-  bake?: { minutes: number; result: "passed" | "skipped"; durationMs: number };
+  /** The bake: how long it was to watch the alarms (`bakeMinutes` or --bake, in ms), whether it ran, and how long it took. */
+  bake?: { plannedMs: number; result: "passed" | "skipped"; durationMs: number };
   /** The machine that served before, and what became of it. */
   previous?: { slot: Slot; pin: string; instanceId?: string; kept: KeepPrevious };
   totalMs: number;
@@ -440,7 +441,7 @@ async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, 
   const minutes = bakeMs / 60_000;
   if (bakeMs <= 0 || !deps.alarms || !names.length) {
     if (bakeMs > 0) ui.warn(`no alarms to watch: skipping the ${minutes}-minute bake`);
-    return { minutes, result: "skipped", durationMs: 0 };
+    return { plannedMs: bakeMs, result: "skipped", durationMs: 0 };
   }
   const alarms = deps.alarms;
   const interval = o.bakePollMs ?? 10_000;
@@ -465,5 +466,5 @@ async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, 
     return { done: false, progress: `${progress}, ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left` };
   });
   ui.succeed(`bake passed: no alarm in ${minutes} min`);
-  return { minutes, result: "passed", durationMs: clock.now() - start };
+  return { plannedMs: bakeMs, result: "passed", durationMs: clock.now() - start };
 }

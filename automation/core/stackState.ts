@@ -26,8 +26,11 @@ export function requireOutputs<K extends OutputName>(stackName: string, outputs:
   if (missing.length) {
     throw new Ec2RollbackError(
       "STACK_NOT_READY",
-      `stack "${stackName}" has no ${missing.join(", ")} output${missing.length > 1 ? "s" : ""}; run \`pulumi up --stack ${stackName}\` first`,
+      `stack "${stackName}" has no ${andList(missing)} output${missing.length > 1 ? "s" : ""}; run \`pulumi up --stack ${stackName}\` first`,
     );
   }
   return outputs as Required<Pick<StackOutputs, K>>;
 }
+
+/** "a", "a and b", "a, b and c". */
+const andList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}` : xs.join(""));

@@ -47,9 +47,14 @@ const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 
 const events = (file, op) => {
   if (!file) return;
   const urn = "urn:pulumi:" + stack + "::ec2-rollback::ec2-rollback:index:Server$aws:ec2/instance:Instance::myapp-instance";
+  const res = (type, name) => "urn:pulumi:" + stack + "::ec2-rollback::ec2-rollback:index:Server$" + type + "::" + name;
   const lines = [
     { sequence: 1, timestamp: 1, resourcePreEvent: { metadata: { op, urn, type: "aws:ec2/instance:Instance", provider: "" } } },
-    { sequence: 2, timestamp: 2, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { [op]: 1, same: 30 }, policyPacks: {} } },
+    // As a flip shows them: the new machine's power state, then the address.
+    { sequence: 2, timestamp: 2, resourcePreEvent: { metadata: { op: "update", urn: res("aws:ec2transitgateway/instanceState:InstanceState", "myapp-green-power"),
+      type: "aws:ec2transitgateway/instanceState:InstanceState", provider: "", new: { inputs: { state: "running" } } } } },
+    { sequence: 3, timestamp: 3, resourcePreEvent: { metadata: { op: "create-replacement", urn: res("aws:ec2/eipAssociation:EipAssociation", "myapp-eip-association"), type: "aws:ec2/eipAssociation:EipAssociation", provider: "" } } },
+    { sequence: 4, timestamp: 4, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { [op]: 1, same: 30 }, policyPacks: {} } },
   ];
   fs.appendFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
   sleep(400); // let the Automation API's tailer read them before the run ends

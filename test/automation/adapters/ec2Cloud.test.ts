@@ -132,7 +132,7 @@ describe("EC2 adapter (AWS SDK v3)", function () {
     expect(e).to.be.instanceOf(Ec2RollbackError);
     expect((e as Ec2RollbackError).code).to.equal("AWS_CREDENTIALS");
     expect((e as Error).message).to.equal(
-      "no AWS credentials found: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again",
+      "no AWS credentials found, so nothing was sent: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again",
     );
   });
 

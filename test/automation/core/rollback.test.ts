@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { explainAwsError } from "../../../automation/adapters/awsErrors";
 import { Ec2RollbackError, StackLockedError } from "../../../automation/core/errors";
 import { previousPin } from "../../../automation/core/history";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
@@ -90,7 +91,7 @@ describe("machine change: two machines, one address", function () {
       instanceBefore: "i-0000000000000122a",
       instanceAfter: "i-0000000000000123a",
       publicIp: IP,
-      bake: { minutes: 5, result: "passed", durationMs: 300_000 },
+      bake: { plannedMs: 300_000, result: "passed", durationMs: 300_000 },
       previous: { slot: "blue", pin: "myapp-v1.2.2", instanceId: "i-0000000000000122a", kept: "stopped" },
     });
     // The candidate was checked through its own address before the address moved.
@@ -188,7 +189,7 @@ describe("machine change: two machines, one address", function () {
   it("keepPrevious=none removes the previous machine after the bake; --bake 0 skips the bake", async () => {
     const w = world("myapp-v1.2.2", { config: { "ec2-rollback:keepPrevious": "none" } });
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", bakeMinutes: 0 });
-    expect(r.bake).to.deep.equal({ minutes: 0, result: "skipped", durationMs: 0 });
+    expect(r.bake).to.deep.equal({ plannedMs: 0, result: "skipped", durationMs: 0 });
     expect(w.alarms.reads).to.equal(0);
     expect(w.stack.config_["ec2-rollback:standbyAmiVersion"]).to.equal("");
     expect(w.cloud.machines.get("i-0000000000000122a")!.terminatedAt).to.be.a("number");
@@ -287,6 +288,22 @@ describe("machine change: two machines, one address", function () {
     const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
     expect(r.status).to.equal("changed");
     expect(w.ui.lines.some((l) => l.includes("unknown (Request limit exceeded.), asking again"))).to.equal(true);
+  });
+
+  it("so are the adapters' one-line AWS errors: throttled, timed out, unreachable, an answer not like AWS", async () => {
+    const w = world();
+    const call = { service: "EC2", operation: "DescribeInstances" };
+    const errors = [
+      Object.assign(new Error("Request limit exceeded."), { name: "RequestLimitExceeded", $fault: "client", $metadata: { attempts: 3 } }),
+      Object.assign(new Error("@smithy/node-http-handler - [ERROR] a request has exceeded the configured 9000 ms requestTimeout."), { name: "TimeoutError", $metadata: {} }),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", syscall: "connect", $metadata: {} }),
+      Object.assign(new SyntaxError("Unexpected token '<', \"<!doctype \"... is not valid JSON"), { $metadata: { httpStatusCode: 200 } }),
+    ].map((e) => explainAwsError(e, call, {}) as Ec2RollbackError);
+    expect(errors.map((e) => e.code)).to.deep.equal(["AWS_THROTTLED", "AWS_TIMEOUT", "AWS_UNREACHABLE", "AWS_UNEXPECTED_ANSWER"]);
+    w.stack.duringUp = () => (w.cloud.describeErrors = [...errors]);
+    const r = await rollback(deps(w), { ...OPTS, target: "1.2.2" });
+    expect(r.status).to.equal("changed");
+    expect(w.ui.lines.filter((l) => /unknown \(EC2 DescribeInstances: .*\), asking again/.test(l))).to.have.length.of.at.least(errors.length);
   });
 
   it("a failed update while preparing the standby restores it; the current version serves throughout", async () => {

@@ -192,6 +192,7 @@ export interface RevisionInfo {
   live: boolean;
 }
 
+/** Deployments read to find the live version and the previous one: the newest 100. */
 const HISTORY = 100;
 
 /** Successful deployments of a revision, the most recently completed first. */
@@ -220,7 +221,9 @@ export async function liveAppVersion(deps: Pick<AppDeps, "stack" | "deploy">): P
 
 export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
   const t = await target(deps.stack);
-  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, revisionPrefix(t.appName)), deps.deploy.recentDeployments(t.app, t.group, HISTORY)]);
+  // Every deployment: a revision last deployed before the newest 100 is not "never deployed". (ListDeployments
+  // does not document its order, so reading stops at the last page, not at the last revision seen.)
+  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, revisionPrefix(t.appName)), deps.deploy.recentDeployments(t.app, t.group, Infinity)]);
   const live = liveKey(deployments);
   const out: RevisionInfo[] = [];
   for (const obj of objects) {

@@ -232,7 +232,7 @@ export interface DeployPort {
   getDeployment(id: string): Promise<DeploymentInfo>;
   /** Lifecycle events of the deployment's (one) instance target. */
   lifecycle(id: string): Promise<LifecycleEvent[]>;
-  /** The group's deployments, newest first (at most `max`). */
+  /** The group's deployments, newest first: the newest `max`, or every one when `max` is Infinity. */
   recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
 }
 

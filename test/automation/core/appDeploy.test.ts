@@ -394,6 +394,29 @@ describe("app revisions through CodeDeploy", function () {
       expect(r[1]).to.deep.include({ key: "myapp/1.1.0.zip", uploadedAt: "2026-11-20T00:02:00.000Z" });
     });
 
+    it("revisions reads every deployment: with 250, one last deployed before the newest 100 is not 'never deployed'", async () => {
+      // d-0 deployed 1.0.0 (failed), d-1 1.1.0, then 248 deployments of 1.2.0; ListDeployments pages of 100, newest first.
+      const ids = Array.from({ length: 250 }, (_, n) => `d-${249 - n}`);
+      const version = (n: number) => (n === 0 ? "1.0.0" : n === 1 ? "1.1.0" : "1.2.0");
+      cd.on(ListDeploymentsCommand).callsFake(async (input) => {
+        const from = Number(input.nextToken ?? 0);
+        return { deployments: ids.slice(from, from + 100), nextToken: from + 100 < ids.length ? String(from + 100) : undefined };
+      });
+      cd.on(BatchGetDeploymentsCommand).callsFake(async (input) => ({
+        deploymentsInfo: input.deploymentIds!.map((id: string) => {
+          const n = Number(id.slice(2));
+          return { deploymentId: id, status: n === 0 ? "Failed" : "Succeeded", revision: s3loc(version(n)), createTime: at(10 + n), completeTime: at(11 + n) };
+        }),
+      }));
+      const r = await listRevisions(deps());
+      expect(r.map((x) => [x.version, x.status, x.live])).to.deep.equal([
+        ["1.2.0", "Succeeded", true],
+        ["1.1.0", "Succeeded", false],
+        ["1.0.0", "Failed", false],
+      ]);
+      expect(cd.commandCalls(ListDeploymentsCommand)).to.have.length(3);
+    });
+
     it("app-rollback with no version redeploys the most recent successful revision that is not live", async () => {
       cd.on(CreateDeploymentCommand).resolves({ deploymentId: "d-5" });
       cd.on(GetDeploymentCommand, { deploymentId: "d-5" }).resolves({ deploymentInfo: { deploymentId: "d-5", status: "Succeeded", revision: s3loc("1.0.0") } });

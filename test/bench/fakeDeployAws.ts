@@ -10,6 +10,8 @@ export interface FakeDeployAws {
   calls: string[];
   /** Bytes of object data received (single puts and parts). */
   bytesReceived: number;
+  /** The body of the last single PutObject of at most 64 MiB, to read the zip back. */
+  lastPutBody?: Buffer;
   close(): Promise<void>;
 }
 
@@ -62,10 +64,13 @@ export async function startFakeDeployAws(): Promise<FakeDeployAws> {
     const target = req.headers["x-amz-target"];
     const form = String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
     const keep = typeof target === "string" || form; // small JSON / query bodies; S3 data is only counted
+    const small = req.method === "PUT" && !url.searchParams.has("partNumber") && Number(req.headers["content-length"]) <= 64 * 1024 ** 2;
     let body = "";
+    const put: Buffer[] = [];
     req.on("data", (c: Buffer) => {
       if (keep) body += c;
       else fake.bytesReceived += c.length;
+      if (small) put.push(c);
     });
     req.on("end", () => {
       if (typeof target === "string") {
@@ -86,6 +91,7 @@ export async function startFakeDeployAws(): Promise<FakeDeployAws> {
       } else {
         const op = s3Operation(req, url);
         fake.calls.push(op);
+        if (small) fake.lastPutBody = Buffer.concat(put);
         s3(op, url, res);
       }
     });

@@ -88,14 +88,15 @@ export interface Bundle {
  * (yazl writes ZIP64 records for entries and archives past 4 GiB). On failure nothing is left behind.
  */
 export async function buildBundle(dir: string, listing: FolderListing, appspec: string): Promise<Bundle> {
-  const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "ec2rb-bundle-")); // mode 0700
+  const prefix = path.join(os.tmpdir(), "ec2rb-bundle-");
+  const tmp = await fs.promises.mkdtemp(prefix).catch((e) => Promise.reject(bundleError(dir, prefix, e))); // mode 0700
   const remove = () => fs.promises.rm(tmp, { recursive: true, force: true });
   try {
     const file = path.join(tmp, "bundle.zip");
     return { path: file, ...(await writeZip(dir, listing, appspec, file)), remove };
   } catch (e) {
     await remove();
-    throw bundleError(dir, e);
+    throw bundleError(dir, prefix, e);
   }
 }
 
@@ -131,11 +132,14 @@ function shippedMode(name: string, mode: number): number {
   return script ? mode | ((mode & 0o444) >> 2) : mode;
 }
 
-/** A file that vanished, could not be read or changed while it was zipped, as one line with the fix. */
-function bundleError(dir: string, e: unknown): unknown {
+/** A file that vanished, could not be read or changed while it was zipped, or a full disk, as one line with the fix. */
+function bundleError(dir: string, tmpPrefix: string, e: unknown): unknown {
   const err = e as NodeJS.ErrnoException;
+  if (err?.code && err.path?.startsWith(tmpPrefix)) {
+    return new Ec2RollbackError("BUNDLE_FAILED", `could not write the bundle to ${err.path} (${err.code}); nothing was uploaded: make room in ${path.dirname(tmpPrefix)} (or point TMPDIR elsewhere) and deploy again`, { cause: e });
+  }
   if (err?.code && err.path) {
-    return new Ec2RollbackError("BUNDLE_FAILED", `could not read ${path.relative(dir, err.path) || err.path} while bundling (${err.code}); nothing was uploaded: check the file and deploy again`, { cause: e });
+    return new Ec2RollbackError("BUNDLE_FAILED", `could not read ${path.relative(dir, err.path)} while bundling (${err.code}); nothing was uploaded: check the file and deploy again`, { cause: e });
   }
   if (/unexpected number of bytes/.test(err?.message ?? "")) {
     return new Ec2RollbackError("BUNDLE_FAILED", `a file in ${dir} changed while it was bundled; nothing was uploaded: deploy again when nothing writes to the folder`, { cause: e });

@@ -185,6 +185,19 @@ describe("revision bundle", function () {
     }
   });
 
+  it("nowhere to write the bundle: one line naming the temporary folder and the fix", async () => {
+    const dir = folder();
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(dir, "no-such-folder");
+    try {
+      const e = await failure(buildBundle(dir, listFolder(dir, { includeNodeModules: false }), "version: 0.0\nos: linux\n"), "BUNDLE_FAILED");
+      expect(e.message).to.match(/^could not write the bundle to .*no-such-folder\/ec2rb-bundle-\w+ \(ENOENT\); nothing was uploaded: make room in .*no-such-folder \(or point TMPDIR elsewhere\) and deploy again$/);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it("ships node_modules when asked", async () => {
     const dir = folder();
     const listing = listFolder(dir, { includeNodeModules: true });

@@ -11,8 +11,13 @@ import {
   RegisterApplicationRevisionCommand,
   RevisionLocation,
 } from "@aws-sdk/client-codedeploy";
+import { inBatches } from "../core/batches";
 import { DeploymentInfo, DeployPort, FileExistsBehavior, LifecycleEvent, S3Location } from "../core/ports";
 import { aws } from "./awsErrors";
+
+/** BatchGetDeployments takes at most 25 ids. */
+const BATCH = 25;
+const CONCURRENT_BATCHES = 4;
 
 function revision(l: S3Location): RevisionLocation {
   return { revisionType: "S3", s3Location: { bucket: l.bucket, key: l.key, bundleType: "zip", eTag: l.eTag, version: l.version } };
@@ -84,21 +89,26 @@ export class CodeDeployService implements DeployPort {
     });
   }
 
-  recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]> {
-    return aws(async () => {
-      const ids: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const r = await this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, nextToken }));
-        ids.push(...(r.deployments ?? []));
-        nextToken = r.nextToken;
-      } while (nextToken && ids.length < max);
-      const out: DeploymentInfo[] = [];
-      for (let i = 0; i < Math.min(ids.length, max); i += 25) {
-        const r = await this.cd.send(new BatchGetDeploymentsCommand({ deploymentIds: ids.slice(i, Math.min(i + 25, max)) }));
-        out.push(...(r.deploymentsInfo ?? []).map(toDeploymentInfo));
-      }
-      return out.sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0));
+  /**
+   * The group's deployments, newest first: the first `max` ids ListDeployments gives (every one when
+   * `max` is Infinity), read in batches of 25 (BatchGetDeployments' limit), 4 batches at a time. Each
+   * call has its own bound, so a long history takes as long as its pages do.
+   */
+  async recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]> {
+    const ids: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const r = await aws(() => this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, nextToken })));
+      ids.push(...(r.deployments ?? []));
+      nextToken = r.nextToken;
+    } while (nextToken && ids.length < max);
+    const batches: string[][] = [];
+    for (let i = 0; i < Math.min(ids.length, max); i += BATCH) batches.push(ids.slice(i, Math.min(i + BATCH, max)));
+    const out: DeploymentInfo[] = [];
+    await inBatches(batches, CONCURRENT_BATCHES, async (deploymentIds) => {
+      const r = await aws(() => this.cd.send(new BatchGetDeploymentsCommand({ deploymentIds })));
+      out.push(...(r.deploymentsInfo ?? []).map(toDeploymentInfo));
     });
+    return out.sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0));
   }
 }

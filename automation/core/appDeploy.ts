@@ -5,12 +5,12 @@ import { revisionKey, revisionPrefix, versionOfRevisionKey } from "../../contrac
 import { compareSemver, isSemver, nextPatch } from "../../contract/semver";
 import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
 import { formatBytes } from "./bytes";
-import { buildBundle, listFolder } from "./bundle";
+import { Bundle, buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded, withRecord } from "./operation";
-import { Ec2RollbackError } from "./errors";
+import { Ec2RollbackError, InterruptedError } from "./errors";
 import { poll } from "./poll";
-import { AlarmPort, Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { AlarmPort, Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { recordAppOnServingRelease } from "./releases";
 import { readStack, requireOutputs } from "./stackState";
 
@@ -128,28 +128,58 @@ export async function deployFolder(
   for (const s of listing.skipped) ui.warn(`left out ${s}`);
   await sayAlarms(deps, t, o.ignoreAlarms);
 
-  // 3. Bundle.
+  // 3. Bundle, into a temporary file that goes once it is uploaded, or when the deploy stops.
   const bundle = await buildBundle(dir, listing, appspec);
-  ui.succeed(`bundled ${bundle.fileCount} files, ${formatBytes(bundle.zip.length)}, sha256 ${bundle.sha256Hex.slice(0, 12)}…`);
+  try {
+    ui.succeed(`bundled ${bundle.fileCount} files, ${formatBytes(bundle.size)}, sha256 ${bundle.sha256Hex.slice(0, 12)}…`);
 
-  await refuseIfRecorded(stack);
-  await confirmOrRefuse(ui, o.yes, `Deploy ${t.appName} ${version} (${bundle.fileCount} files) to ${t.group}?`, "deploy");
-  return withRecord(deps, { op: "deploy", from: "app", to: version }, async () => {
-    // 4. Upload (never over an existing key) and register.
-    const who = (await cloud.identity()).arn;
-    const when = new Date(deps.clock.now()).toISOString();
-    const uploaded = await store.putNew(t.bucket, key, bundle.zip, { sha256Base64: bundle.sha256Base64, metadata: { version, sha256: bundle.sha256Hex, "uploaded-by": who } });
-    if (!uploaded) throw new Ec2RollbackError("VERSION_EXISTS", `${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
-    ui.succeed(`uploaded s3://${t.bucket}/${key}`);
-    const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
-    const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
-    await deploy.registerRevision(t.app, location, description);
+    await refuseIfRecorded(stack);
+    await confirmOrRefuse(ui, o.yes, `Deploy ${t.appName} ${version} (${bundle.fileCount} files) to ${t.group}?`, "deploy");
+    return await withRecord(deps, { op: "deploy", from: "app", to: version }, async () => {
+      // 4. Upload (never over an existing key) and register.
+      const who = (await cloud.identity()).arn;
+      const when = new Date(deps.clock.now()).toISOString();
+      const uploaded = await upload(deps, t, key, bundle, { version, sha256: bundle.sha256Hex, "uploaded-by": who }, o.signal);
+      await bundle.remove();
+      if (o.signal?.aborted) throw new InterruptedError(`interrupted after uploading ${key}: nothing was deployed; deploy that upload with \`ec2-rollback app-rollback ${version}\``);
+      const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
+      const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
+      await deploy.registerRevision(t.app, location, description);
 
-    // 5. Deploy and follow it.
-    const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms });
-    const outcome = await follow(deps, t, id, version, o);
-    return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.zip.length, fileCount: bundle.fileCount, generatedAppspec: generated };
-  });
+      // 5. Deploy and follow it.
+      const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms });
+      const outcome = await follow(deps, t, id, version, o);
+      return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.size, fileCount: bundle.fileCount, generatedAppspec: generated };
+    });
+  } finally {
+    await bundle.remove();
+  }
+}
+
+/** Uploads the bundle with its progress, never over an existing key. */
+async function upload(deps: AppDeps, t: Target, key: string, bundle: Bundle, metadata: Record<string, string>, signal?: AbortSignal): Promise<RevisionObject> {
+  const { store, ui } = deps;
+  const where = `s3://${t.bucket}/${key}`;
+  ui.step(`uploading ${where} (${formatBytes(bundle.size)})`);
+  let uploaded: RevisionObject | undefined;
+  try {
+    uploaded = await store.putNew(t.bucket, key, bundle, {
+      sha256Base64: bundle.sha256Base64,
+      metadata,
+      signal,
+      onProgress: (p) => ui.progress(`uploading ${where}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)} (${Math.floor((100 * p.loaded) / (p.total || 1))}%)`),
+    });
+  } catch (e) {
+    if (!signal?.aborted) throw e;
+    const version = metadata.version;
+    throw new InterruptedError(
+      `stopped uploading ${key} (interrupted): the upload was abandoned and nothing was deployed; deploy again to ship it ` +
+        `(if \`ec2-rollback revisions\` lists ${version}, the upload had just completed: \`ec2-rollback app-rollback ${version}\` deploys it)`,
+    );
+  }
+  if (!uploaded) throw new Ec2RollbackError("VERSION_EXISTS", `${key} appeared in ${t.bucket} while bundling (another deploy?); bump the version`);
+  ui.succeed(`uploaded ${where}`);
+  return uploaded;
 }
 
 export interface RevisionInfo {
@@ -162,6 +192,7 @@ export interface RevisionInfo {
   live: boolean;
 }
 
+/** Deployments read to find the live version and the previous one: the newest 100. */
 const HISTORY = 100;
 
 /** Successful deployments of a revision, the most recently completed first. */
@@ -190,7 +221,9 @@ export async function liveAppVersion(deps: Pick<AppDeps, "stack" | "deploy">): P
 
 export async function listRevisions(deps: Pick<AppDeps, "stack" | "store" | "deploy">): Promise<RevisionInfo[]> {
   const t = await target(deps.stack);
-  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, revisionPrefix(t.appName)), deps.deploy.recentDeployments(t.app, t.group, HISTORY)]);
+  // Every deployment: a revision last deployed before the newest 100 is not "never deployed". (ListDeployments
+  // does not document its order, so reading stops at the last page, not at the last revision seen.)
+  const [objects, deployments] = await Promise.all([deps.store.list(t.bucket, revisionPrefix(t.appName)), deps.deploy.recentDeployments(t.app, t.group, Infinity)]);
   const live = liveKey(deployments);
   const out: RevisionInfo[] = [];
   for (const obj of objects) {

@@ -1,7 +1,10 @@
-// A revision bundle: the folder as a zip, deterministic (same files → same bytes), appspec.yml included.
+// A revision bundle: the folder as a zip file, deterministic (same files → same bytes), appspec.yml included.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { Readable, Transform } from "stream";
+import { pipeline } from "stream/promises";
 import { ZipFile } from "yazl";
 import { Ec2RollbackError } from "./errors";
 
@@ -68,32 +71,78 @@ export function listFolder(dir: string, o: { includeNodeModules: boolean; includ
 }
 
 export interface Bundle {
-  zip: Buffer;
+  /** The zip, alone in a private temporary folder (the folder 0700, the file 0600). */
+  path: string;
+  size: number;
   sha256Hex: string;
   sha256Base64: string;
   fileCount: number;
+  /** Deletes the zip and its folder; safe to call more than once. */
+  remove(): Promise<void>;
 }
 
-/** Zips `listing` from `dir`, with `appspec` as appspec.yml at the root (replacing the folder's own, if any). */
+/**
+ * Zips `listing` from `dir`, with `appspec` as appspec.yml at the root (replacing the folder's own, if
+ * any), into a temporary file, hashing it as it is written. Each file streams from disk through the
+ * compressor to the zip file, so memory does not grow with the folder, and files of any size fit
+ * (yazl writes ZIP64 records for entries and archives past 4 GiB). On failure nothing is left behind.
+ */
 export async function buildBundle(dir: string, listing: FolderListing, appspec: string): Promise<Bundle> {
-  const zip = new ZipFile();
-  const entries = new Map<string, { data: Buffer; mode: number }>();
-  for (const f of listing.files) {
-    // File modes are kept (a 0600 secret stays 0600); a hook script gets execute wherever it can be read.
-    const mode = listing.modes.get(f) ?? 0o644;
-    const script = f.startsWith("scripts/") && f.endsWith(".sh");
-    entries.set(f, { data: fs.readFileSync(path.join(dir, f)), mode: 0o100000 | (script ? mode | ((mode & 0o444) >> 2) : mode) });
+  const prefix = path.join(os.tmpdir(), "ec2rb-bundle-");
+  const tmp = await fs.promises.mkdtemp(prefix).catch((e) => Promise.reject(bundleError(dir, prefix, e))); // mode 0700
+  const remove = () => fs.promises.rm(tmp, { recursive: true, force: true });
+  try {
+    const file = path.join(tmp, "bundle.zip");
+    return { path: file, ...(await writeZip(dir, listing, appspec, file)), remove };
+  } catch (e) {
+    await remove();
+    throw bundleError(dir, prefix, e);
   }
-  entries.set("appspec.yml", { data: Buffer.from(appspec), mode: 0o100644 });
-  for (const name of [...entries.keys()].sort()) {
-    const e = entries.get(name)!;
-    zip.addBuffer(e.data, name, { mtime: FIXED_MTIME, mode: e.mode, compress: true, forceDosTimestamp: true });
+}
+
+async function writeZip(dir: string, listing: FolderListing, appspec: string, file: string) {
+  const zip = new ZipFile();
+  // yazl reports a file it cannot read (or one that changed size) on the ZipFile, not on its output.
+  zip.on("error", (e: Error) => (zip.outputStream as Readable).destroy(e));
+  // Same files → same bytes: names sorted, a fixed DOS time (no extended timestamp), modes kept.
+  const names = [...new Set([...listing.files, "appspec.yml"])].sort();
+  for (const name of names) {
+    const fixed = { mtime: FIXED_MTIME, compress: true, forceDosTimestamp: true };
+    if (name === "appspec.yml") zip.addBuffer(Buffer.from(appspec), name, { ...fixed, mode: 0o100644 });
+    else zip.addFile(path.join(dir, name), name, { ...fixed, mode: 0o100000 | shippedMode(name, listing.modes.get(name) ?? 0o644) });
   }
   zip.end();
-  const chunks: Buffer[] = [];
-  for await (const c of zip.outputStream) chunks.push(c as Buffer);
-  const data = Buffer.concat(chunks);
-  const hash = crypto.createHash("sha256").update(data);
+  const hash = crypto.createHash("sha256");
+  let size = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(zip.outputStream, counted, fs.createWriteStream(file, { flags: "wx", mode: 0o600 }));
   const digest = hash.digest();
-  return { zip: data, sha256Hex: digest.toString("hex"), sha256Base64: digest.toString("base64"), fileCount: entries.size };
+  return { size, sha256Hex: digest.toString("hex"), sha256Base64: digest.toString("base64"), fileCount: names.length };
+}
+
+/** File modes are kept (a 0600 secret stays 0600); a hook script gets execute wherever it can be read. */
+function shippedMode(name: string, mode: number): number {
+  const script = name.startsWith("scripts/") && name.endsWith(".sh");
+  return script ? mode | ((mode & 0o444) >> 2) : mode;
+}
+
+/** A file that vanished, could not be read or changed while it was zipped, or a full disk, as one line with the fix. */
+function bundleError(dir: string, tmpPrefix: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && err.path?.startsWith(tmpPrefix)) {
+    return new Ec2RollbackError("BUNDLE_FAILED", `could not write the bundle to ${err.path} (${err.code}); nothing was uploaded: make room in ${path.dirname(tmpPrefix)} (or point TMPDIR elsewhere) and deploy again`, { cause: e });
+  }
+  if (err?.code && err.path) {
+    return new Ec2RollbackError("BUNDLE_FAILED", `could not read ${path.relative(dir, err.path)} while bundling (${err.code}); nothing was uploaded: check the file and deploy again`, { cause: e });
+  }
+  if (/unexpected number of bytes/.test(err?.message ?? "")) {
+    return new Ec2RollbackError("BUNDLE_FAILED", `a file in ${dir} changed while it was bundled; nothing was uploaded: deploy again when nothing writes to the folder`, { cause: e });
+  }
+  return e;
 }

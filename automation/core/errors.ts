@@ -70,6 +70,8 @@ export const EXIT_CODES = {
   IMAGE_FAILED: 1,
   BACKUP_FAILED: 1,
   APPSPEC_INVALID: 1,
+  /** A file of the folder could not be read, or changed, while it was zipped. */
+  BUNDLE_FAILED: 1,
   DEPLOY_FAILED: 1,
   /** An alarm of the deployment group is firing: CodeDeploy would stop the deployment. */
   ALARM_ACTIVE: 1,

@@ -174,10 +174,31 @@ export interface RevisionObject {
   eTag?: string;
 }
 
+/** A file on disk to upload. */
+export interface UploadFile {
+  path: string;
+  size: number;
+}
+
+/** Bytes of an upload sent so far, of its total. */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
 export interface RevisionStorePort {
   head(bucket: string, key: string): Promise<RevisionObject | undefined>;
-  /** Writes only if the key does not exist yet; undefined (nothing written) when it does. */
-  putNew(bucket: string, key: string, body: Buffer, o: { sha256Base64: string; metadata: Record<string, string> }): Promise<RevisionObject | undefined>;
+  /**
+   * Uploads the file only if the key does not exist yet; undefined (nothing written) when it does.
+   * `sha256Base64` is the whole file's SHA-256; `onProgress` follows a long upload; `signal` stops the
+   * upload, which then writes nothing.
+   */
+  putNew(
+    bucket: string,
+    key: string,
+    file: UploadFile,
+    o: { sha256Base64: string; metadata: Record<string, string>; onProgress?: (p: UploadProgress) => void; signal?: AbortSignal },
+  ): Promise<RevisionObject | undefined>;
   list(bucket: string, prefix: string): Promise<RevisionObject[]>;
 }
 
@@ -218,7 +239,7 @@ export interface DeployPort {
   getDeployment(id: string): Promise<DeploymentInfo>;
   /** Lifecycle events of the deployment's (one) instance target. */
   lifecycle(id: string): Promise<LifecycleEvent[]>;
-  /** The group's deployments, newest first (at most `max`). */
+  /** The group's deployments, newest first: the newest `max`, or every one when `max` is Infinity. */
   recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
 }
 

@@ -4,7 +4,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { mockClient } from "aws-sdk-client-mock";
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import {
   BatchGetDeploymentsCommand,
   CodeDeployClient,
@@ -261,6 +269,79 @@ describe("app revisions through CodeDeploy", function () {
       expect([...(await uploaded()).keys()]).to.include(".env.production").and.not.include(".env");
     });
 
+    /** Runs `f` with os.tmpdir() a fresh folder; returns what is left in it named ec2rb-bundle-*. */
+    const bundlesLeftBy = async (f: () => Promise<unknown>): Promise<string[]> => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-tmpdir-"));
+      const saved = process.env.TMPDIR;
+      process.env.TMPDIR = tmp;
+      try {
+        await f();
+      } finally {
+        if (saved === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = saved;
+      }
+      return fs.readdirSync(tmp).filter((n) => n.startsWith("ec2rb-bundle-"));
+    };
+
+    it("bundles into a temporary file that is gone afterwards: after a deploy, a refused upload, a failed upload and a failed deployment", async () => {
+      expect(await bundlesLeftBy(() => deployFolder(deps(), deployOpts))).to.deep.equal([]);
+      expect(s3.commandCalls(PutObjectCommand)).to.have.length(1);
+
+      s3.on(PutObjectCommand).rejects(Object.assign(new Error("pre-conditions"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }));
+      expect(await bundlesLeftBy(() => failure(deployFolder(deps(), deployOpts), "VERSION_EXISTS"))).to.deep.equal([]);
+
+      s3.on(PutObjectCommand).rejects(Object.assign(new Error("We encountered an internal error. Please try again."), { name: "InternalError", $metadata: { httpStatusCode: 500 } }));
+      expect(await bundlesLeftBy(() => failure(deployFolder(deps(), deployOpts)))).to.deep.equal([]);
+
+      s3.on(PutObjectCommand).resolves({ ETag: '"etag-110"' });
+      cd.on(GetDeploymentCommand, { deploymentId: "d-110" }).resolves({ deploymentInfo: { deploymentId: "d-110", status: "Failed", errorInformation: { code: "HEALTH_CONSTRAINTS", message: "x" } } });
+      cd.on(GetDeploymentTargetCommand).resolves({ deploymentTarget: { instanceTarget: { lifecycleEvents: [] } } });
+      expect(await bundlesLeftBy(() => failure(deployFolder(deps(), deployOpts), "DEPLOY_FAILED"))).to.deep.equal([]);
+    });
+
+    it("a bundle over 16 MiB goes up in parts, showing bytes sent of the total, and is deployed like any other", async () => {
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "u-1" });
+      s3.on(UploadPartCommand).callsFake((input) => Promise.resolve({ ETag: `"part-${input.PartNumber}"` }));
+      s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"etag-mpu"', VersionId: "v-mpu" });
+      const dir = folder({ "index.html": "hi" });
+      fs.writeFileSync(path.join(dir, "media.bin"), crypto.randomBytes(20 * 1024 ** 2)); // incompressible: the zip is over 16 MiB
+      const ui = new FakeUi();
+      const r = await deployFolder(deps(ui), { ...deployOpts, dir });
+      expect(s3.commandCalls(PutObjectCommand)).to.have.length(0);
+      expect(s3.commandCalls(CreateMultipartUploadCommand)[0].args[0].input.Metadata).to.deep.include({ version: "1.1.0", sha256: r.sha256 });
+      expect(ui.lines).to.include(`step uploading s3://${BUCKET}/myapp/1.1.0.zip (${(r.size / 1024 ** 2).toFixed(1)} MiB)`);
+      expect(ui.lines.filter((l) => l.startsWith("progress uploading"))).to.deep.equal([
+        `progress uploading s3://${BUCKET}/myapp/1.1.0.zip: 16.0 MiB of ${(r.size / 1024 ** 2).toFixed(1)} MiB (${Math.floor((100 * 16 * 1024 ** 2) / r.size)}%)`,
+        `progress uploading s3://${BUCKET}/myapp/1.1.0.zip: ${(r.size / 1024 ** 2).toFixed(1)} MiB of ${(r.size / 1024 ** 2).toFixed(1)} MiB (100%)`,
+      ]);
+      expect(cd.commandCalls(CreateDeploymentCommand)[0].args[0].input.revision!.s3Location).to.deep.include({ eTag: '"etag-mpu"', version: "v-mpu" });
+    });
+
+    it("Ctrl-C during the upload: the upload stops, nothing is deployed, and the message says so (also when it had just completed)", async () => {
+      const ctrl = new AbortController();
+      s3.on(PutObjectCommand).callsFake(async () => {
+        ctrl.abort("SIGINT");
+        throw Object.assign(new Error("The operation was aborted"), { name: "AbortError" });
+      });
+      const e = await failure(deployFolder(deps(), { ...deployOpts, signal: ctrl.signal }), "INTERRUPTED");
+      expect(e.message).to.equal(
+        "stopped uploading myapp/1.1.0.zip (interrupted): the upload was abandoned and nothing was deployed; deploy again to ship it " +
+          "(if `ec2-rollback revisions` lists 1.1.0, the upload had just completed: `ec2-rollback app-rollback 1.1.0` deploys it)",
+      );
+      expect(cd.commandCalls(RegisterApplicationRevisionCommand)).to.have.length(0);
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+
+      // The upload had just completed when Ctrl-C came: still nothing deployed, and the way to deploy it.
+      const late = new AbortController();
+      s3.on(PutObjectCommand).callsFake(async () => {
+        late.abort("SIGINT");
+        return { ETag: '"etag-110"' };
+      });
+      const after = await failure(deployFolder(deps(), { ...deployOpts, signal: late.signal }), "INTERRUPTED");
+      expect(after.message).to.equal("interrupted after uploading myapp/1.1.0.zip: nothing was deployed; deploy that upload with `ec2-rollback app-rollback 1.1.0`");
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+    });
+
     it("an alarm of the group firing: refused before anything is uploaded, saying what --ignore-alarms does; with it, CodeDeploy's alarm check is off for this deployment", async () => {
       const firing = { states: async (names: string[]) => names.map((name) => ({ name, state: name.endsWith("app-health") ? "ALARM" : "OK" })) };
       const e = await failure(deployFolder({ ...deps(), alarms: firing }, deployOpts), "ALARM_ACTIVE");
@@ -311,6 +392,29 @@ describe("app revisions through CodeDeploy", function () {
         ["1.0.0", "Succeeded", false, 2048],
       ]);
       expect(r[1]).to.deep.include({ key: "myapp/1.1.0.zip", uploadedAt: "2026-11-20T00:02:00.000Z" });
+    });
+
+    it("revisions reads every deployment: with 250, one last deployed before the newest 100 is not 'never deployed'", async () => {
+      // d-0 deployed 1.0.0 (failed), d-1 1.1.0, then 248 deployments of 1.2.0; ListDeployments pages of 100, newest first.
+      const ids = Array.from({ length: 250 }, (_, n) => `d-${249 - n}`);
+      const version = (n: number) => (n === 0 ? "1.0.0" : n === 1 ? "1.1.0" : "1.2.0");
+      cd.on(ListDeploymentsCommand).callsFake(async (input) => {
+        const from = Number(input.nextToken ?? 0);
+        return { deployments: ids.slice(from, from + 100), nextToken: from + 100 < ids.length ? String(from + 100) : undefined };
+      });
+      cd.on(BatchGetDeploymentsCommand).callsFake(async (input) => ({
+        deploymentsInfo: input.deploymentIds!.map((id: string) => {
+          const n = Number(id.slice(2));
+          return { deploymentId: id, status: n === 0 ? "Failed" : "Succeeded", revision: s3loc(version(n)), createTime: at(10 + n), completeTime: at(11 + n) };
+        }),
+      }));
+      const r = await listRevisions(deps());
+      expect(r.map((x) => [x.version, x.status, x.live])).to.deep.equal([
+        ["1.2.0", "Succeeded", true],
+        ["1.1.0", "Succeeded", false],
+        ["1.0.0", "Failed", false],
+      ]);
+      expect(cd.commandCalls(ListDeploymentsCommand)).to.have.length(3);
     });
 
     it("app-rollback with no version redeploys the most recent successful revision that is not live", async () => {

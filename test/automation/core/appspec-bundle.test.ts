@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import * as crypto from "crypto";
 import { unzip } from "../../helpers/zip";
+import { failure } from "../../helpers/failure";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -109,7 +111,8 @@ describe("revision bundle", function () {
     const listing = listFolder(dir, { includeNodeModules: false });
     expect(listing.skipped).to.deep.equal([".git", "node_modules (pass --include-node-modules to ship it)", "notes.txt~"]);
     const b = await buildBundle(dir, listing, generateAppspec(new Set(listing.files), "/opt/myapp/current"));
-    const entries = await unzip(b.zip);
+    const entries = await unzip(fs.readFileSync(b.path));
+    await b.remove();
     expect([...entries.keys()]).to.deep.equal(["app.py", "appspec.yml", "bin/tool", "scripts/start.sh", "static/a.css", "static/b.css"]);
     expect(b.fileCount).to.equal(6);
     expect(entries.get("appspec.yml")!.data).to.include("ApplicationStart:\n    - location: scripts/start.sh");
@@ -126,11 +129,73 @@ describe("revision bundle", function () {
     const spec = "version: 0.0\nos: linux\n";
     const za = await buildBundle(a, listFolder(a, { includeNodeModules: false }), spec);
     const zb = await buildBundle(b, listFolder(b, { includeNodeModules: false }), spec);
-    expect(za.zip.equals(zb.zip)).to.equal(true);
+    const bytes = fs.readFileSync(za.path);
+    expect(bytes.equals(fs.readFileSync(zb.path))).to.equal(true);
     expect(za.sha256Hex).to.equal(zb.sha256Hex);
+    // The hash taken while the zip was written is the file's, and so is the size.
+    expect(za.sha256Hex).to.equal(crypto.createHash("sha256").update(bytes).digest("hex"));
+    expect(za.sha256Base64).to.equal(crypto.createHash("sha256").update(bytes).digest("base64"));
+    expect(za.size).to.equal(bytes.length);
     fs.writeFileSync(path.join(b, "app.py"), "print('changed')\n");
     const zc = await buildBundle(b, listFolder(b, { includeNodeModules: false }), spec);
     expect(zc.sha256Hex).to.not.equal(za.sha256Hex);
+    await Promise.all([za.remove(), zb.remove(), zc.remove()]);
+  });
+
+  it("is written to a private temporary file (0600 in a 0700 folder) that remove() deletes", async () => {
+    const dir = folder();
+    const b = await buildBundle(dir, listFolder(dir, { includeNodeModules: false }), "version: 0.0\nos: linux\n");
+    expect(fs.statSync(b.path).mode & 0o777).to.equal(0o600);
+    expect(fs.statSync(path.dirname(b.path)).mode & 0o777).to.equal(0o700);
+    expect(fs.readdirSync(path.dirname(b.path))).to.deep.equal([path.basename(b.path)]);
+    await b.remove();
+    expect(fs.existsSync(path.dirname(b.path))).to.equal(false);
+    await b.remove(); // again: nothing to do, no error
+  });
+
+  it("streams each file from disk: a file many read buffers long comes back byte for byte, and the given appspec replaces the folder's", async () => {
+    const dir = folder();
+    const big = crypto.randomBytes(3 * 1024 * 1024 + 17);
+    fs.writeFileSync(path.join(dir, "static/big.bin"), big);
+    fs.writeFileSync(path.join(dir, "appspec.yml"), "the folder's own\n");
+    const listing = listFolder(dir, { includeNodeModules: false });
+    const b = await buildBundle(dir, listing, "version: 0.0\nos: linux\n");
+    const entries = await unzip(fs.readFileSync(b.path));
+    await b.remove();
+    expect(entries.get("static/big.bin")!.bytes.equals(big)).to.equal(true);
+    expect(entries.get("appspec.yml")!.data).to.equal("version: 0.0\nos: linux\n");
+    expect(b.fileCount).to.equal(7);
+    expect([...entries.keys()].filter((n) => n === "appspec.yml")).to.have.length(1);
+  });
+
+  it("a file that vanishes before it is zipped: one line saying nothing was uploaded, and no temporary file left", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-tmpdir-"));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // os.tmpdir() reads it on each call
+    try {
+      const dir = folder();
+      const listing = listFolder(dir, { includeNodeModules: false });
+      fs.rmSync(path.join(dir, "static/a.css"));
+      const e = await failure(buildBundle(dir, listing, "version: 0.0\nos: linux\n"), "BUNDLE_FAILED");
+      expect(e.message).to.equal("could not read static/a.css while bundling (ENOENT); nothing was uploaded: check the file and deploy again");
+      expect(fs.readdirSync(tmp).filter((n) => n.startsWith("ec2rb-bundle-"))).to.deep.equal([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
+  it("nowhere to write the bundle: one line naming the temporary folder and the fix", async () => {
+    const dir = folder();
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = path.join(dir, "no-such-folder");
+    try {
+      const e = await failure(buildBundle(dir, listFolder(dir, { includeNodeModules: false }), "version: 0.0\nos: linux\n"), "BUNDLE_FAILED");
+      expect(e.message).to.match(/^could not write the bundle to .*no-such-folder\/ec2rb-bundle-\w+ \(ENOENT\); nothing was uploaded: make room in .*no-such-folder \(or point TMPDIR elsewhere\) and deploy again$/);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it("ships node_modules when asked", async () => {

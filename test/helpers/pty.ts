@@ -22,12 +22,15 @@ export function inTerminal(args: string[], env: NodeJS.ProcessEnv, o: { cols?: n
   return new Promise((resolve) => {
     const p = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...process.env, TERM: "xterm-256color", ...env }, stdio: ["pipe", "pipe", "inherit"] });
     let raw = "";
+    // A prompt never answered must not hang the suite: the screen so far is what the test then sees.
+    const guard = setTimeout(() => p.kill("SIGKILL"), 25_000);
     const pending = [...(o.answers ?? [])];
     p.stdout.on("data", (d) => {
       raw += d;
       if (pending.length && pending[0][0].test(raw)) p.stdin.write(pending.shift()![1]);
     });
     p.on("close", (code) => {
+      clearTimeout(guard);
       const term = new Terminal({ cols, rows: 40, scrollback: 1000, allowProposedApi: true });
       term.write(raw, () => {
         const b = term.buffer.active;

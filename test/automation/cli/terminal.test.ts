@@ -17,7 +17,7 @@ describe("in a terminal", function () {
   afterEach(() => world.close());
 
   it("prune: every line of the list stays on screen, and the question comes whole after it", async () => {
-    const s = await inTerminal(["prune", "--keep", "1", "-C", world.stub.projectDir], world.env, { answers: [[/\[y\/N\] $/, "n\r"]] });
+    const s = await inTerminal(["prune", "--keep", "1", "-C", world.stub.projectDir], world.env, { answers: [[/\[y\/N\]/, "n\r"]] });
     expect(s.code).to.equal(1);
     const items = ["myapp-v0.0.0", "myapp-v0.0.1", "myapp-v0.0.2"].map((v) => s.lines.findIndex((l) => l.startsWith(`· to remove: ${v} `)));
     expect(items.every((i) => i >= 0), s.lines.join("\n")).to.equal(true);

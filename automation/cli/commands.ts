@@ -39,7 +39,10 @@ async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
   const os = await import("os");
-  return { ...(await openContext(g, o)), ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
+  const context = await openContext(g, o).catch(async (e: unknown) => {
+    throw await (await import("./stacks")).withProjectStacks(e, g);
+  });
+  return { ...context, ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
 
 const APP_SERVICES: Service[] = ["s3", "codedeploy", "cloudwatch"];

@@ -392,4 +392,19 @@ export const COMMANDS: CommandSpec[] = [
     format: format.formatPrune,
   }),
 
+  define({
+    name: "completion",
+    summary: "print the shell completion script for bash, zsh or fish (commands, their options, the global options)",
+    arguments: [["<shell>", "bash, zsh or fish"]],
+    examples: [
+      ["ec2-rollback completion bash > ~/.local/share/bash-completion/completions/ec2-rollback", "bash: completes from the next shell on"],
+      ["ec2-rollback completion zsh > ~/.zfunc/_ec2-rollback", "zsh: with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc"],
+      ["ec2-rollback completion fish > ~/.config/fish/completions/ec2-rollback.fish", "fish"],
+    ],
+    async run({ args: [shell] }) {
+      const { completionScript } = await import("./completion");
+      return completionScript(shell!);
+    },
+    format: (script: string) => script.trimEnd(),
+  }),
 ];

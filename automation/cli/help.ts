@@ -31,7 +31,7 @@ export function describeProgram(program: Command, argv: string[]): void {
       ["ec2-rollback status", "both machines and whether all agree"],
       ["ec2-rollback rollback 1.2.2 --dry-run", "what going to 1.2.2 would change; changes nothing"],
       ["ec2-rollback rollback --stack prod", "stack prod back to its last good release"],
-    ]) + "\n\n`ec2-rollback <command> --help`: its options and examples.",
+    ]) + "\n\n`ec2-rollback <command> --help`: its options and examples. `ec2-rollback completion bash|zsh|fish`: tab completion.",
   );
   const named = commandIn(argv, program);
   if (named === undefined || named === "help") program.version(toolVersion(), "-V, --version", "print ec2-rollback's version");

@@ -1,7 +1,9 @@
 // What a person finds out from the CLI itself: each command's help (global options, examples), the
-// tool's version, one name for "show, change nothing", suggestions after a typo.
+// tool's version, one name for "show, change nothing", suggestions after a typo, shell completion.
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { COMMANDS, Invocation } from "../../../automation/cli/commands";
 import { run } from "../../../automation/cli/main";
@@ -68,10 +70,12 @@ function section(help: string, title: string): string {
   return end < 0 ? rest : rest.slice(0, end);
 }
 
+const has = (program: string) => spawnSync("sh", ["-c", `command -v ${program}`]).status === 0;
+
 /** The commands that ask before they change something (and refuse without --yes when there is no terminal). */
 const ASKING = ["recover", "checkpoint", "rollback", "deploy", "app-rollback", "prune"];
 
-describe("ec2-rollback help, version, names and suggestions", function () {
+describe("ec2-rollback help, version, names and completion", function () {
   this.timeout(30000);
 
   describe("each command's help", () => {
@@ -130,6 +134,7 @@ describe("ec2-rollback help, version, names and suggestions", function () {
       const r = await runHere(["--help"]);
       expect(r.code).to.equal(0);
       expect(section(r.stdout, "Options:")).to.include("-V, --version");
+      expect(section(r.stdout, "Commands:")).to.include("completion <shell>");
       expect(r.stdout).to.include("Examples:\n  # both machines and whether all agree\n  ec2-rollback status\n");
     });
   });
@@ -206,6 +211,107 @@ describe("ec2-rollback help, version, names and suggestions", function () {
       const global = await cli(["status", "--stak", "prod"]);
       expect(global.stderr).to.include("(Did you mean --stack?)");
       expect((await cli(["frobnicate"])).stderr).not.to.include("Did you mean");
+    });
+  });
+
+  describe("completion", () => {
+    const scripts: Record<string, string> = {};
+    /** Each script in a file of its own. */
+    const files: Record<string, string> = {};
+    before(async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-completion-"));
+      for (const shell of ["bash", "zsh", "fish"]) {
+        const r = await cli(["completion", shell]);
+        expect(r.code, r.stderr).to.equal(0);
+        scripts[shell] = r.stdout;
+        files[shell] = path.join(dir, `ec2-rollback.${shell}`);
+        fs.writeFileSync(files[shell], r.stdout);
+      }
+    });
+
+    it("each script names every command, alias and visible option, never a hidden one", () => {
+      for (const [shell, script] of Object.entries(scripts)) {
+        for (const spec of COMMANDS) {
+          for (const name of [spec.name, ...(spec.aliases ?? [])]) expect(script, `${shell}: ${name}`).to.match(new RegExp(`(^|[\\s'"(|])${name}([\\s'":)|]|$)`, "m"));
+          for (const o of spec.options ?? []) {
+            const flag = shell === "fish" ? `-l ${o.long!.slice(2)} ` : o.long!;
+            if (o.hidden) expect(script, `${shell}: ${o.long}`).not.to.include(flag);
+            else expect(script, `${shell}: ${o.long}`).to.include(flag);
+          }
+        }
+        for (const flag of ["stack", "cwd", "json", "yes", "help", "version"]) expect(script, `${shell}: --${flag}`).to.match(new RegExp(`(--|-l )${flag}\\b`));
+      }
+    });
+
+    it("each script is valid for its shell (bash -n; zsh -n and fish -n where installed)", function () {
+      const check = (shell: string) => {
+        const r = spawnSync(shell, ["-n", files[shell]], { encoding: "utf8" });
+        expect(r.status, `${shell}: ${r.stderr}`).to.equal(0);
+      };
+      check("bash");
+      for (const shell of ["zsh", "fish"]) if (has(shell)) check(shell);
+    });
+
+    it("bash completes commands, options, option values and folders", () => {
+      const complete = (...line: string[]) => {
+        const script = `source "$0"; COMP_WORDS=(${line.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${line.length - 1}; _ec2_rollback; printf '%s\\n' "\${COMPREPLY[@]}"`;
+        const r = spawnSync("bash", ["-c", script, files.bash], { encoding: "utf8" });
+        expect(r.status, r.stderr).to.equal(0);
+        return r.stdout.split("\n").filter(Boolean);
+      };
+      expect(complete("ec2-rollback", "rol")).to.deep.equal(["rollback"]);
+      expect(complete("ec2-rollback", "rel")).to.deep.equal(["release", "releases"]);
+      expect(complete("ec2-rollback", "--stack", "prod", "-C", ".", "app-")).to.deep.equal(["app-rollback"]);
+      expect(complete("ec2-rollback", "rollback", "--d")).to.deep.equal(["--dry-run"]);
+      expect(complete("ec2-rollback", "rollback", "--p")).to.deep.equal([]);
+      expect(complete("ec2-rollback", "prune", "--st")).to.deep.equal(["--stack"]);
+      expect(complete("ec2-rollback", "deploy", "app", "--file-exists", "")).to.deep.equal(["fail", "overwrite", "retain"]);
+      expect(complete("ec2-rollback", "completion", "")).to.deep.equal(["bash", "zsh", "fish"]);
+      expect(complete("ec2-rollback", "-")).to.include.members(["-V", "--version", "--stack", "--json"]);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ec2rb-complete-"));
+      fs.mkdirSync(path.join(dir, "myapp"));
+      fs.writeFileSync(path.join(dir, "myfile"), "");
+      expect(complete("ec2-rollback", "deploy", `${dir}/my`)).to.deep.equal([`${dir}/myapp`]);
+    });
+
+    it("fish completes commands and options (where fish is installed)", function () {
+      if (!has("fish")) this.skip();
+      const complete = (line: string) =>
+        spawnSync("fish", ["-c", `source ${files.fish}; complete -C ${JSON.stringify(line)}`], { encoding: "utf8" })
+          .stdout.split("\n")
+          .filter(Boolean)
+          .map((l) => l.split("\t")[0]);
+      expect(complete("ec2-rollback rol")).to.deep.equal(["rollback"]);
+      expect(complete("ec2-rollback rollback --d")).to.deep.equal(["--dry-run"]);
+      expect(complete("ec2-rollback completion ")).to.have.members(["bash", "zsh", "fish"]);
+    });
+
+    it("zsh offers commands, and a command's options (where zsh is installed)", function () {
+      if (!has("zsh")) this.skip();
+      // compadd and _describe stand in for zsh's completion system, which filters by what was typed.
+      const offered = (...line: string[]) => {
+        const r = spawnSync(
+          "zsh",
+          [
+            "-c",
+            "compadd() { local i=${@[(i)--]}; print -rl -- ${@[i+1,-1]} }; _describe() { print -rl -- ${(P)2} }; _files() { print -r -- '<folders>' }; compdef() {}; " +
+              `source ${files.zsh}; words=(${line.map((w) => `'${w}'`).join(" ")}); CURRENT=${line.length}; _ec2_rollback`,
+          ],
+          { encoding: "utf8" },
+        );
+        expect(r.status, r.stderr).to.equal(0);
+        return r.stdout.split("\n").filter(Boolean);
+      };
+      expect(offered("ec2-rollback", "")).to.include.members(["rollback:change the machine to another version, older or newer", "completion:print the shell completion script for bash, zsh or fish"]);
+      expect(offered("ec2-rollback", "-s", "prod", "rollback", "--")).to.include.members(["--dry-run", "--bake", "--stack", "--json", "--yes"]).and.not.include("--preview");
+      expect(offered("ec2-rollback", "deploy", "--file-exists", "")).to.deep.equal(["fail", "overwrite", "retain"]);
+      expect(offered("ec2-rollback", "deploy", "")).to.deep.equal(["<folders>"]);
+    });
+
+    it("an unknown shell: one line, exit 2", async () => {
+      const r = await cli(["completion", "tcsh"]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal('ec2-rollback: no completion for "tcsh": give bash, zsh or fish\n');
     });
   });
 

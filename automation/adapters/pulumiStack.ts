@@ -296,7 +296,7 @@ export class PulumiStack implements StackPort {
     if (!own) {
       throw new Ec2RollbackError(
         "PREVIEW_UNAVAILABLE",
-        `--preview needs the stack's settings file Pulumi.${short}.yaml in ${dir}, and there is none (is its config kept in Pulumi Cloud?); ` +
+        `--dry-run needs the stack's settings file Pulumi.${short}.yaml in ${dir}, and there is none (is its config kept in Pulumi Cloud?); ` +
           "nothing was changed. Preview without it: `pulumi preview` after setting the keys by hand",
       );
     }

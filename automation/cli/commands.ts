@@ -22,6 +22,10 @@ export interface CommandSpec<R = unknown> {
   /** `<version>` (required) or `[version]` (optional), with its description. */
   arguments?: [string, string][];
   options?: Option[];
+  /** It asks before it changes something (and refuses without `--yes` when there is no terminal): its help shows `--yes`. */
+  asks?: boolean;
+  /** 2–3 real invocations for its help, each with what it does: `["ec2-rollback rollback 1.2.2 --dry-run", "…"]`. */
+  examples: [string, string][];
   run(inv: Invocation): Promise<R>;
   format(result: R): string;
   /** A result that is not a success without being an error (status: inconsistent → 3), with its one line. */
@@ -29,6 +33,16 @@ export interface CommandSpec<R = unknown> {
 }
 
 const define = <R>(spec: CommandSpec<R>): CommandSpec => spec as CommandSpec;
+
+/** The options of every command, given before or after it. */
+export const GLOBAL_OPTIONS: Option[] = [
+  new Option("-s, --stack <name>", "Pulumi stack").env("PULUMI_STACK").default("dev"),
+  new Option("-C, --cwd <dir>", "the Pulumi project folder").default("."),
+  new Option("--json", "print the result as JSON (progress stays on stderr)").default(false),
+  new Option("-y, --yes", "do not ask for confirmation (required when there is no terminal)").default(false),
+  new Option("--no-color", "no colour (also: NO_COLOR=1; FORCE_COLOR=1 forces it)"),
+  new Option("--verbose", "show the engine's raw steps (resource types and names) too").default(false),
+];
 
 /**
  * What every command works with: the stack and cloud of its context, a UI, the clock, who runs it.
@@ -39,7 +53,10 @@ async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
   const os = await import("os");
-  return { ...(await openContext(g, o)), ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
+  const context = await openContext(g, o).catch(async (e: unknown) => {
+    throw await (await import("./stacks")).withProjectStacks(e, g);
+  });
+  return { ...context, ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
 
 const APP_SERVICES: Service[] = ["s3", "codedeploy", "cloudwatch"];
@@ -80,6 +97,15 @@ export function minutesMs(v: unknown, flag: string): number {
   return n * MINUTE;
 }
 
+/**
+ * `--dry-run`: show, change nothing. `--preview` (the name `rollback` had first) is its hidden alias: it
+ * sets `dryRun` and nothing else.
+ */
+const dryRun = (description: string) => [
+  new Option("--dry-run", description).default(false),
+  new Option("--preview", "the same as --dry-run").hideHelp().implies({ dryRun: true }),
+];
+
 const timeout = (dflt: string, what: string) => new Option("--timeout <minutes>", `how long to ${what}`).default(dflt);
 const noWait = (what: string) => new Option("--no-wait", `print the ${what} id and exit instead of following it`);
 const fileExists = () =>
@@ -99,6 +125,10 @@ export const COMMANDS: CommandSpec[] = [
       const { status } = await import("../core/status");
       return status(await commandDeps(g, { history: true }));
     },
+    examples: [
+      ["ec2-rollback status", "both machines, what the address serves, and whether config, outputs and that agree"],
+      ["ec2-rollback status --stack prod --json", "the same for stack prod, as JSON (exit 3 when they do not agree)"],
+    ],
     format: format.formatStatus,
     verdict: (r: import("../core/status").StatusReport) =>
       r.consistent
@@ -115,6 +145,12 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--no-health-check", "check EC2 only, not the app over HTTP"),
       new Option("--verify-timeout <minutes>", "how long the machine may take to pass its checks").default("15"),
       new Option("--force", "take over a record younger than 30 minutes (only when its process is surely gone)").default(false),
+    ],
+    asks: true,
+    examples: [
+      ["ec2-rollback recover", "finish the change a closed laptop or a kill left half done (asks first)"],
+      ["ec2-rollback recover --yes --no-health-check", "the same without a terminal, checking EC2 only"],
+      ["ec2-rollback recover --force --yes", "take over a record younger than 30 minutes whose process is surely gone"],
     ],
     async run({ g, opts, signal }) {
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
@@ -135,6 +171,10 @@ export const COMMANDS: CommandSpec[] = [
       const { listVersions } = await import("../core/versions");
       return listVersions(await backupDeps(g));
     },
+    examples: [
+      ["ec2-rollback versions", "checkpoints and recovery points, newest first; * = serving, s = on the standby"],
+      ["ec2-rollback versions --stack prod --json", "the same for stack prod, as JSON"],
+    ],
     format: format.formatVersions,
   }),
 
@@ -149,6 +189,11 @@ export const COMMANDS: CommandSpec[] = [
           "By default the instance reboots (about a minute down) so the image is consistent",
       ),
       timeout("60", "wait for the AMI"),
+    ],
+    asks: true,
+    examples: [
+      ["ec2-rollback checkpoint 1.2.3", "AMI myapp-v1.2.3 of the running instance (it reboots first, about a minute down)"],
+      ["ec2-rollback checkpoint 1.2.4 --no-reboot --yes", "no downtime and no question; the image is only crash-consistent"],
     ],
     async run({ g, args: [version], opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");
@@ -172,13 +217,19 @@ export const COMMANDS: CommandSpec[] = [
       ],
     ],
     options: [
-      new Option("--preview", "show what the update would change; change nothing").default(false),
+      ...dryRun("show what putting the target on the standby would change (`pulumi preview`); change nothing"),
       new Option("--no-revert", "on failure, leave things as they are (the standby not restored, no flip back)"),
       new Option("--health-url <url>", "after the flip, check this URL instead of the stack's healthCheckUrl (healthCheckPath on the first app port)"),
       new Option("--no-health-check", "check EC2 only, not the app over HTTP"),
       new Option("--verify-timeout <minutes>", "how long each check (the candidate's, then the live machine's) may take").default("15"),
       new Option("--bake <minutes>", "watch the alarms this long after the flip (default: the stack's bakeMinutes; 0 = none)"),
       new Option("--fresh", "launch the version on a new machine even if the standby has it or it serves already (rolls out a user-data change)").default(false),
+    ],
+    asks: true,
+    examples: [
+      ["ec2-rollback rollback", "back to the last good release before the one serving"],
+      ["ec2-rollback release 1.3.0 --dry-run", "what putting 1.3.0 on the standby would change; changes nothing"],
+      ["ec2-rollback rollback backup:latest --yes --bake 10", "the whole machine as of the last backup, alarms watched 10 minutes"],
     ],
     async run({ g, args: [target], opts, signal }) {
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
@@ -190,7 +241,7 @@ export const COMMANDS: CommandSpec[] = [
       const options = {
         yes: g.yes,
         revert: opts.revert as boolean,
-        preview: opts.preview as boolean,
+        preview: opts.dryRun as boolean,
         healthCheck: opts.healthCheck as boolean,
         healthUrl: opts.healthUrl as string | undefined,
         verifyTimeoutMs,
@@ -216,6 +267,10 @@ export const COMMANDS: CommandSpec[] = [
       const { stack } = await commandDeps(g, { services: [] });
       return releasesOf(await stack.tags());
     },
+    examples: [
+      ["ec2-rollback releases", "every machine change, newest first, and whether it was good"],
+      ["ec2-rollback releases --stack prod --json", "the same for stack prod, as JSON"],
+    ],
     format: format.formatReleases,
   }),
 
@@ -232,6 +287,12 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--allow-empty", "deploy a folder with nothing but an appspec (replaces the app with nothing)").default(false),
       ignoreAlarms(),
       timeout("60", "follow the deployment"),
+    ],
+    asks: true,
+    examples: [
+      ["ec2-rollback deploy examples/app --version 1.0.1", "bundle, upload, deploy and follow version 1.0.1 of the folder"],
+      ["ec2-rollback deploy app/ --version 1.4.1 --ignore-alarms --yes", "ship the fix while an alarm of the group fires"],
+      ["ec2-rollback deploy app/ --version 1.4.2 --no-wait --json", "print the deployment id and exit"],
     ],
     async run({ g, args: [dir], opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");
@@ -261,6 +322,10 @@ export const COMMANDS: CommandSpec[] = [
       const { listRevisions } = await import("../core/appDeploy");
       return listRevisions(await appDeps(g));
     },
+    examples: [
+      ["ec2-rollback revisions", "the app's revisions, newest first; * = live"],
+      ["ec2-rollback revisions --json", "the same as JSON"],
+    ],
     format: format.formatRevisions,
   }),
 
@@ -269,6 +334,11 @@ export const COMMANDS: CommandSpec[] = [
     summary: "redeploy an earlier app revision through CodeDeploy and follow it",
     arguments: [["[version]", "the revision to redeploy; default: the most recent successfully deployed one that is not live"]],
     options: [fileExists(), noWait("deployment"), timeout("60", "follow the deployment"), ignoreAlarms()],
+    asks: true,
+    examples: [
+      ["ec2-rollback app-rollback", "redeploy the last successfully deployed revision that is not live"],
+      ["ec2-rollback app-rollback 1.0.0 --yes", "redeploy revision 1.0.0 without a question"],
+    ],
     async run({ g, args: [version], opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");
       const { appRollback, FILE_EXISTS } = await import("../core/appDeploy");
@@ -290,6 +360,10 @@ export const COMMANDS: CommandSpec[] = [
     name: "backup",
     summary: "take an AWS Backup recovery point of the instance now (an AMI of the whole machine) and wait for it",
     options: [new Option("--note <why>", "why: kept as the recovery point's Reason tag"), noWait("job"), timeout("180", "wait for the job")],
+    examples: [
+      ['ec2-rollback backup --note "before the OS upgrade"', "a recovery point now, with why"],
+      ["ec2-rollback backup --no-wait --json", "start the job, print its id and exit"],
+    ],
     async run({ g, opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");
       const { backupNow } = await import("../core/backup");
@@ -304,7 +378,12 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       new Option("--keep <n>", "keep this many newest checkpoints"),
       new Option("--older-than <days>", "remove only checkpoints older than this"),
-      new Option("--dry-run", "list what would be removed; remove nothing").default(false),
+      ...dryRun("list what would be removed; remove nothing"),
+    ],
+    asks: true,
+    examples: [
+      ["ec2-rollback prune --keep 5 --dry-run", "what keeping the 5 newest checkpoints would remove; removes nothing"],
+      ["ec2-rollback prune --older-than 30 --yes", "remove checkpoints older than 30 days that no stack needs"],
     ],
     async run({ g, opts }) {
       const keep = opts.keep === undefined ? undefined : wholeNumber(opts.keep, "--keep", 0);
@@ -313,5 +392,21 @@ export const COMMANDS: CommandSpec[] = [
       return prune(await commandDeps(g), { keep, olderThanDays, yes: g.yes, dryRun: opts.dryRun as boolean });
     },
     format: format.formatPrune,
+  }),
+
+  define({
+    name: "completion",
+    summary: "print the shell completion script for bash, zsh or fish (commands, their options, the global options)",
+    arguments: [["<shell>", "bash, zsh or fish"]],
+    examples: [
+      ["ec2-rollback completion bash > ~/.local/share/bash-completion/completions/ec2-rollback", "bash: completes from the next shell on"],
+      ["ec2-rollback completion zsh > ~/.zfunc/_ec2-rollback", "zsh: with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc"],
+      ["ec2-rollback completion fish > ~/.config/fish/completions/ec2-rollback.fish", "fish"],
+    ],
+    async run({ args: [shell] }) {
+      const { completionScript } = await import("./completion");
+      return completionScript(shell!);
+    },
+    format: (script: string) => script.trimEnd(),
   }),
 ];

@@ -1,9 +1,10 @@
 // `ec2-rollback`: parses the command line and dispatches to the command table (commands.ts).
 // Heavy modules (Automation API, AWS SDK) load only inside the command that runs, so `--help` answers at once.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { Ec2RollbackError, EXIT_CODES, messageOf } from "../core/errors";
-import { COMMANDS, CommandSpec } from "./commands";
+import { COMMANDS, CommandSpec, GLOBAL_OPTIONS } from "./commands";
 import type { GlobalOptions } from "./context";
+import { describeProgram } from "./help";
 import { settleTerminal } from "./ui";
 
 export interface Io {
@@ -24,15 +25,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   let json = argv.includes("--json");
   const program = new Command("ec2-rollback")
     .description("Take an EC2 app back: a machine version (AMI), an app revision (CodeDeploy) or a backup — one command each.")
-    .addOption(new Option("-s, --stack <name>", "Pulumi stack").env("PULUMI_STACK").default("dev"))
-    .option("-C, --cwd <dir>", "the Pulumi project folder", ".")
-    .option("--json", "print the result as JSON (progress stays on stderr)", false)
-    .option("-y, --yes", "do not ask for confirmation (required when there is no terminal)", false)
-    .option("--no-color", "no colour (also: NO_COLOR=1; FORCE_COLOR=1 forces it)")
-    .option("--verbose", "show the engine's raw steps (resource types and names) too", false)
     // Commander's own error line is left out: `report` says every failure, usage included, the same way.
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => undefined })
     .exitOverride();
+
+  for (const option of GLOBAL_OPTIONS) program.addOption(option);
 
   let exitCode = 0;
   for (const spec of COMMANDS) {
@@ -47,6 +44,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       exitCode = await dispatch(spec, g, args, command.opts(), io);
     });
   }
+  describeProgram(program, argv);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -9,6 +9,7 @@ import { Bundle, buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError, InterruptedError } from "./errors";
+import { nearestNames } from "./nearest";
 import { poll } from "./poll";
 import { AlarmPort, Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { recordAppOnServingRelease } from "./releases";
@@ -258,7 +259,9 @@ export async function appRollback(
   const obj = await store.head(t.bucket, key);
   if (!obj) {
     const known = (await store.list(t.bucket, revisionPrefix(t.appName))).map((x) => versionOfRevisionKey(t.appName, x.key)).filter((v): v is string => !!v).sort(compareSemver);
-    throw new Ec2RollbackError("VERSION_NOT_FOUND", `revision ${version} of ${t.appName} is not in ${t.bucket}; known: ${known.length ? known.join(", ") : "none (deploy one with `ec2-rollback deploy`)"}`);
+    const [near] = nearestNames(version, [...known].reverse(), { max: 1 });
+    const guess = near ? `did you mean ${near}? ` : "";
+    throw new Ec2RollbackError("VERSION_NOT_FOUND", `revision ${version} of ${t.appName} is not in ${t.bucket}; ${guess}known: ${known.length ? known.join(", ") : "none (deploy one with `ec2-rollback deploy`)"}`);
   }
   if (key === live) {
     ui.succeed(`${version} is already live; nothing to do`);

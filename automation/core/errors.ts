@@ -22,7 +22,7 @@ export const EXIT_CODES = {
   PASSPHRASE_MISSING: 1,
   PASSPHRASE_WRONG: 1,
   PULUMI_FAILED: 1,
-  /** `--preview` cannot be set up without changing the stack's config. */
+  /** `--dry-run` (`--preview`) cannot be set up without changing the stack's config. */
   PREVIEW_UNAVAILABLE: 1,
   /** The stack's configuration cannot be used. */
   CONFIG_INVALID: 1,

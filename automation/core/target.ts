@@ -3,6 +3,7 @@ import { configKey } from "../../contract/config";
 import { amiName, amiNamePrefix, isAmiId, versionOfAmiName } from "../../contract/naming";
 import { compareSemver, isSemver } from "../../contract/semver";
 import { Ec2RollbackError, messageOf } from "./errors";
+import { nearestNames } from "./nearest";
 import { BackupPort, CloudPort, MachineImage } from "./ports";
 import { BACKUP_PREFIX, parseBackupWhen, pickRecoveryPoint } from "./recoveryPoints";
 
@@ -41,6 +42,16 @@ export function nearestVersions(version: string, available: string[], n = 4): st
     if (out.length < n && above.length) out.push(above.shift()!);
   }
   return out.sort(compareSemver);
+}
+
+/**
+ * The versions to name when `version` does not exist: those a typo away (edit distance, so 1.2.22 finds
+ * 1.2.2), else the ones just below and above it. Listed in version order.
+ */
+export function suggestVersions(version: string, available: string[]): string[] {
+  const newestFirst = [...new Set(available)].sort(compareSemver).reverse();
+  const typo = nearestNames(version, newestFirst);
+  return (typo.length ? typo : nearestVersions(version, available)).sort(compareSemver);
 }
 
 export interface ResolvedTarget {
@@ -90,7 +101,7 @@ export async function resolveTarget(
         .filter((i) => i.state === "available")
         .map((i) => versionOfAmiName(ctx.appName, i.name))
         .filter((v): v is string => !!v);
-      const near = nearestVersions(spec.version, versions);
+      const near = suggestVersions(spec.version, versions);
       const hint = near.length ? `nearest available: ${near.join(", ")}` : "there are no versions yet: make one with `ec2-rollback checkpoint <version>`";
       throw new Ec2RollbackError("VERSION_NOT_FOUND", `no AMI named ${spec.name} in ${ctx.region} (account ${ctx.account}); ${hint}`);
     }

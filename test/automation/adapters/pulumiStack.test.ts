@@ -139,7 +139,7 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
 
     fs.rmSync(path.join(stub.projectDir, "config"), { recursive: true });
     const e = await failure(s.preview({ message: "m", onProgress: () => undefined, config: { "ec2-rollback:liveSlot": "green" } }), "PREVIEW_UNAVAILABLE");
-    expect(e.message).to.match(/^--preview needs the stack's settings file Pulumi\.dev\.yaml in .*config, and there is none/);
+    expect(e.message).to.match(/^--dry-run needs the stack's settings file Pulumi\.dev\.yaml in .*config, and there is none/);
   });
 
   it("reads without the Automation API: one call each for config, outputs and tags, side by side, and never `stack select` or `version`", async () => {

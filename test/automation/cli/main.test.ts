@@ -210,7 +210,9 @@ describe("ec2-rollback CLI (spawned)", function () {
     it("an unknown stack: one line with the fix", async () => {
       const r = await cli(["status", "--stack", "prod", "-C", stub.projectDir], env);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.equal(`ec2-rollback: stack "prod" does not exist in this backend: create it with \`pulumi stack init prod\` in ${stub.projectDir}, or pass --stack <name>\n`);
+      expect(r.stderr).to.equal(
+        `ec2-rollback: stack "prod" does not exist in this backend (the project's stacks: dev): pass --stack <one of them>, or create it with \`pulumi stack init prod\` in ${stub.projectDir}\n`,
+      );
     });
 
     it("a stack whose resources are in another region than its config says: one line with the fix", async () => {

@@ -380,7 +380,7 @@ describe("app revisions through CodeDeploy", function () {
         ],
       });
       s3.on(HeadObjectCommand).callsFake((input) =>
-        input.Key === "myapp/9.9.9.zip" ? Promise.reject(notFound()) : Promise.resolve({ ContentLength: 1, ETag: `"e-${input.Key}"`, VersionId: `v-${input.Key}` }),
+        input.Key === "myapp/9.9.9.zip" || input.Key === "myapp/1.1.1.zip" ? Promise.reject(notFound()) : Promise.resolve({ ContentLength: 1, ETag: `"e-${input.Key}"`, VersionId: `v-${input.Key}` }),
       );
     });
 
@@ -436,6 +436,9 @@ describe("app revisions through CodeDeploy", function () {
       cd.resetHistory();
       const e = await failure(appRollback(deps(), { version: "9.9.9", yes: true, fileExists: "DISALLOW", ...wait }));
       expect(e.message).to.equal("revision 9.9.9 of myapp is not in myapp-revisions-4f1e2d; known: 1.0.0, 1.1.0, 1.2.0");
+      expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
+      const typo = await failure(appRollback(deps(), { version: "1.1.1", yes: true, fileExists: "DISALLOW", ...wait }), "VERSION_NOT_FOUND");
+      expect(typo.message).to.equal("revision 1.1.1 of myapp is not in myapp-revisions-4f1e2d; did you mean 1.1.0? known: 1.0.0, 1.1.0, 1.2.0");
       expect(cd.commandCalls(CreateDeploymentCommand)).to.have.length(0);
 
       const noop = await appRollback(deps(), { version: "1.1.0", yes: true, fileExists: "DISALLOW", ...wait });

@@ -214,7 +214,15 @@ describe("machine change: two machines, one address", function () {
   it("refuses an unknown version, naming it and the nearest available ones, and changes nothing", async () => {
     const w = world();
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.4" }), "VERSION_NOT_FOUND");
-    expect(e.message).to.equal("no AMI named myapp-v1.2.4 in eu-west-1 (account 111122223333); nearest available: 1.2.1, 1.2.2, 1.2.3, 2.0.0");
+    expect(e.message).to.equal("no AMI named myapp-v1.2.4 in eu-west-1 (account 111122223333); nearest available: 1.2.1, 1.2.2, 1.2.3");
+    expect(sets(w)).to.deep.equal([]);
+  });
+
+  it("an unknown version a typo away from an existing one names that one (1.2.22 → 1.2.2)", async () => {
+    const w = world();
+    for (const v of ["1.2.4", "1.2.5", "1.2.6"]) w.cloud.images.push({ ...w.cloud.images[1], name: `myapp-v${v}`, id: `ami-0000000000000${v.replace(/\./g, "")}a` });
+    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.22" }), "VERSION_NOT_FOUND");
+    expect(e.message).to.equal("no AMI named myapp-v1.2.22 in eu-west-1 (account 111122223333); nearest available: 1.2.2, 1.2.5, 1.2.6");
     expect(sets(w)).to.deep.equal([]);
   });
 

@@ -1,0 +1,232 @@
+// `ec2-rollback completion bash|zsh|fish`: a completion script generated from the command table: the
+// commands and their aliases, each command's options (values: a choice list or a folder where there is
+// one), the global options, and the arguments that are a folder or a choice. Versions are not completed.
+import type { Option } from "commander";
+import { Ec2RollbackError } from "../core/errors";
+import { COMMANDS, GLOBAL_OPTIONS } from "./commands";
+
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+
+interface Flag {
+  short?: string;
+  long: string;
+  description: string;
+  /** It takes a value: the next word is not completed as an option. */
+  value: boolean;
+  choices?: string[];
+  folder?: boolean;
+}
+
+interface Cmd {
+  names: string[];
+  summary: string;
+  flags: Flag[];
+  /** What its positional argument completes to. */
+  arg?: { folder: true } | { words: string[] };
+}
+
+const HELP: Flag = { short: "-h", long: "--help", description: "display help for command", value: false };
+const VERSION: Flag = { short: "-V", long: "--version", description: "print ec2-rollback's version", value: false };
+
+function flagOf(o: Option): Flag {
+  const value = o.required || o.optional;
+  return {
+    short: o.short,
+    long: o.long!,
+    description: brief(o.description),
+    value,
+    choices: o.argChoices,
+    folder: value && /<dir>/.test(o.flags),
+  };
+}
+
+/** What the completion scripts complete: the table, as words. */
+function model(): { globals: Flag[]; commands: Cmd[] } {
+  const visible = (options: Option[]) => options.filter((o) => !o.hidden && o.long).map(flagOf);
+  const commands: Cmd[] = COMMANDS.map((spec) => {
+    const arg = spec.arguments?.[0]?.[0].replace(/[<>[\]]/g, "");
+    return {
+      names: [spec.name, ...(spec.aliases ?? [])],
+      summary: brief(spec.summary),
+      flags: [...visible(spec.options ?? []), HELP],
+      arg: arg === "dir" ? { folder: true } : arg === "shell" ? { words: [...SHELLS] } : undefined,
+    };
+  });
+  commands.push({ names: ["help"], summary: "display help for a command", flags: [], arg: { words: COMMANDS.map((c) => c.name) } });
+  return { globals: visible(GLOBAL_OPTIONS), commands };
+}
+
+/** A description's first clause, at most about 70 characters, on one line. */
+function brief(text: string): string {
+  const first = text.replace(/\s+/g, " ").split(/: |; | \(/)[0].trim();
+  return first.length <= 72 ? first : `${first.slice(0, first.lastIndexOf(" ", 70))} …`;
+}
+
+export function completionScript(shell: string): string {
+  const m = model();
+  if (shell === "bash") return bash(m);
+  if (shell === "zsh") return zsh(m);
+  if (shell === "fish") return fish(m);
+  throw new Ec2RollbackError("USAGE", `no completion for "${shell}": give bash, zsh or fish`);
+}
+
+const words = (flags: Flag[]) => flags.flatMap((f) => (f.short ? [f.short, f.long] : [f.long])).join(" ");
+const valueWords = (flags: Flag[]) => flags.filter((f) => f.value).flatMap((f) => (f.short ? [f.short, f.long] : [f.long]));
+const pattern = (names: string[]) => names.join("|");
+
+/**
+ * The `case` that finds the command (the first word that is neither an option nor a global option's
+ * value), shared by bash and zsh; `w` is the words array, `first` its first index after the program.
+ */
+function findCommand(m: { globals: Flag[] }, w: string, first: number, cword: string): string {
+  return [
+    `  for ((i = ${first}; i < ${cword}; i++)); do`,
+    `    case \${${w}[i]} in`,
+    `      ${pattern(valueWords(m.globals))}) ((i++)) ;;`,
+    "      -*) ;;",
+    `      *) cmd=\${${w}[i]}; break ;;`,
+    "    esac",
+    "  done",
+  ].join("\n");
+}
+
+/** Per command: its options, and a `case $prev` for the values of its options. */
+function perCommand(m: { commands: Cmd[] }, o: { choices: (c: string[]) => string; folder: string; quote: (s: string) => string }): string {
+  const lines: string[] = [];
+  for (const c of m.commands) {
+    lines.push(`    ${pattern(c.names)})`);
+    lines.push(`      opts=${o.quote(words(c.flags))}`);
+    if (c.arg && "folder" in c.arg) lines.push("      folder=1");
+    if (c.arg && "words" in c.arg) lines.push(`      values=${o.quote(c.arg.words.join(" "))}`);
+    const valued = c.flags.filter((f) => f.value);
+    if (valued.length) {
+      lines.push("      case $prev in");
+      for (const f of valued) {
+        const action = f.choices ? o.choices(f.choices) : f.folder ? o.folder : "return";
+        lines.push(`        ${pattern(f.short ? [f.short, f.long] : [f.long])}) ${action} ;;`);
+      }
+      lines.push("      esac");
+    }
+    lines.push("      ;;");
+  }
+  return lines.join("\n");
+}
+
+function bash(m: ReturnType<typeof model>): string {
+  const globalFolders = m.globals.filter((f) => f.folder);
+  const globalOthers = m.globals.filter((f) => f.value && !f.folder);
+  const q = (s: string) => `"${s}"`;
+  return `# bash completion for ec2-rollback (generated by \`ec2-rollback completion bash\`).
+# Install: ec2-rollback completion bash > ~/.local/share/bash-completion/completions/ec2-rollback
+# (or: source <(ec2-rollback completion bash) in ~/.bashrc)
+_ec2_rollback() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} cmd= i opts= values= folder=
+  local globals=${q(words(m.globals))}
+${findCommand(m, "COMP_WORDS", 1, "COMP_CWORD")}
+  COMPREPLY=()
+  case $prev in
+    ${pattern(valueWords(globalFolders))}) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    ${pattern(valueWords(globalOthers))}) return ;;
+  esac
+  case $cmd in
+    "")
+      opts=${q(words([VERSION, HELP]))}
+      values=${q(m.commands.flatMap((c) => c.names).join(" "))}
+      ;;
+${perCommand(m, {
+  choices: (c) => `COMPREPLY=($(compgen -W "${c.join(" ")}" -- "$cur")); return`,
+  folder: 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return',
+  quote: q,
+})}
+  esac
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
+  elif [[ -n $folder ]]; then
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -d -- "$cur"))
+  else
+    COMPREPLY=($(compgen -W "$values" -- "$cur"))
+  fi
+}
+complete -F _ec2_rollback ec2-rollback
+`;
+}
+
+function zsh(m: ReturnType<typeof model>): string {
+  const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const arr = (items: string[]) => `(${items.map(sq).join(" ")})`;
+  const globalFolders = m.globals.filter((f) => f.folder);
+  const globalOthers = m.globals.filter((f) => f.value && !f.folder);
+  return `#compdef ec2-rollback
+# zsh completion for ec2-rollback (generated by \`ec2-rollback completion zsh\`).
+# Install: ec2-rollback completion zsh > ~/.zfunc/_ec2-rollback, with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc
+# (or: source <(ec2-rollback completion zsh) in ~/.zshrc, after compinit)
+_ec2_rollback() {
+  local cur=\${words[CURRENT]} prev=\${words[CURRENT-1]} cmd= i folder=
+  local -a globals opts values commands
+  globals=${arr(m.globals.flatMap((f) => (f.short ? [f.short, f.long] : [f.long])))}
+${findCommand(m, "words", 2, "CURRENT")}
+  case $prev in
+    ${pattern(valueWords(globalFolders))}) _files -/; return ;;
+    ${pattern(valueWords(globalOthers))}) return ;;
+  esac
+  case $cmd in
+    "")
+      opts=${arr([VERSION, HELP].flatMap((f) => [f.short!, f.long]))}
+      commands=${arr(m.commands.flatMap((c) => c.names.map((n) => `${n}:${c.summary}`)))}
+      ;;
+${perCommand(m, {
+  choices: (c) => `compadd -- ${c.join(" ")}; return`,
+  folder: "_files -/; return",
+  quote: (s) => `(${s})`,
+})}
+  esac
+  if [[ $cur == -* ]]; then
+    compadd -- $opts $globals
+  elif (( $#commands )); then
+    _describe command commands
+  elif [[ -n $folder ]]; then
+    _files -/
+  else
+    compadd -- $values
+  fi
+}
+if [[ \${funcstack[1]} == _ec2-rollback ]]; then
+  _ec2_rollback "$@"   # autoloaded from $fpath by compinit
+else
+  compdef _ec2_rollback ec2-rollback   # sourced
+fi
+`;
+}
+
+function fish(m: ReturnType<typeof model>): string {
+  const sq = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  const flag = (f: Flag, condition?: string) =>
+    [
+      "complete -c ec2-rollback",
+      condition ? `-n ${sq(condition)}` : "",
+      f.short ? `-s ${f.short.slice(1)}` : "",
+      `-l ${f.long.slice(2)}`,
+      f.value ? "-x" : "",
+      f.choices ? `-a ${sq(f.choices.join(" "))}` : f.folder ? "-a '(__fish_complete_directories)'" : "",
+      `-d ${sq(f.description)}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
+  const lines = [
+    "# fish completion for ec2-rollback (generated by `ec2-rollback completion fish`).",
+    "# Install: ec2-rollback completion fish > ~/.config/fish/completions/ec2-rollback.fish",
+    "complete -c ec2-rollback -f",
+    ...m.globals.map((f) => flag(f)),
+    flag(HELP),
+    flag(VERSION, "__fish_use_subcommand"),
+  ];
+  for (const c of m.commands) {
+    for (const n of c.names) lines.push(`complete -c ec2-rollback -n __fish_use_subcommand -a ${sq(n)} -d ${sq(c.summary)}`);
+    const seen = `__fish_seen_subcommand_from ${c.names.join(" ")}`;
+    for (const f of c.flags) if (f !== HELP) lines.push(flag(f, seen));
+    if (c.arg && "folder" in c.arg) lines.push(`complete -c ec2-rollback -n ${sq(seen)} -x -a '(__fish_complete_directories)'`);
+    if (c.arg && "words" in c.arg) lines.push(`complete -c ec2-rollback -n ${sq(seen)} -x -a ${sq(c.arg.words.join(" "))}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -6,7 +6,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
 
 export const LOCAL_STATE_DIR = ".pulumi-state";
 
@@ -50,8 +49,13 @@ export function findProjectDir(start: string): string | undefined {
 function projectBackendUrl(projectDir: string): string | undefined {
   const file = projectFile(projectDir);
   if (!file) return undefined;
+  const text = fs.readFileSync(file, "utf8");
+  // Most projects name no backend: the YAML parser (about 20 ms to load) is needed only when one might.
+  if (!/\bbackend["']?\s*:/.test(text)) return undefined;
   try {
-    const url = (parse(fs.readFileSync(file, "utf8")) as { backend?: { url?: unknown } } | null)?.backend?.url;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parse } = require("yaml") as typeof import("yaml");
+    const url = (parse(text) as { backend?: { url?: unknown } } | null)?.backend?.url;
     return typeof url === "string" && url ? url : undefined;
   } catch {
     // not YAML: Pulumi itself will say so

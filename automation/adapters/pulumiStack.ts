@@ -6,7 +6,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { EngineEvent, PulumiCommand as PulumiCommandType, Stack } from "@pulumi/pulumi/automation";
-import { parseDocument } from "yaml";
 import { configKey } from "../../contract/config";
 import { Ec2RollbackError, InterruptedError, StackLockedError } from "../core/errors";
 import { PreviewResult, ProjectPort, StackOutputs, StackPort, UpdateRecord, UpProgress } from "../core/ports";
@@ -48,10 +47,21 @@ export class PulumiStack implements StackPort {
    * The stack, and its config, outputs and tags (and update history, if `history`) asked for at once,
    * one `pulumi` call each, side by side: an unknown stack, a missing passphrase or a missing CLI is said here.
    */
-  static async open(o: { workDir: string; stackName: string; env: Record<string, string>; forwardGraceMs?: number; history?: boolean }): Promise<PulumiStack> {
+  static async open(o: {
+    workDir: string;
+    stackName: string;
+    env: Record<string, string>;
+    forwardGraceMs?: number;
+    /** Read the update history at once too (default no). */
+    history?: boolean;
+    /** Read the tags at once too (default yes): a command that never reads them saves a `pulumi` process. */
+    tags?: boolean;
+  }): Promise<PulumiStack> {
     const s = new PulumiStack(new PulumiCli(o.workDir, o.env, o.stackName), o.stackName, o.workDir, o.forwardGraceMs ?? 2000);
-    s.snapshotTags = s.readTags();
-    s.snapshotTags.catch(() => undefined); // said by whoever asks for them
+    if (o.tags !== false) {
+      s.snapshotTags = s.readTags();
+      s.snapshotTags.catch(() => undefined); // said by whoever asks for them
+    }
     if (o.history) {
       s.snapshotHistory = s.readHistory();
       s.snapshotHistory.catch(() => undefined);
@@ -289,6 +299,8 @@ export class PulumiStack implements StackPort {
    */
   private configFileWith(values: Record<string, string>): { path: string; remove: () => void } {
     const short = this.name.split("/").at(-1)!;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parseDocument } = require("yaml") as typeof import("yaml");
     const project = projectFile(this.workDir);
     const configDir = (project ? (parseDocument(fs.readFileSync(project, "utf8")).get("stackConfigDir") as string | undefined) : undefined) ?? ".";
     const dir = path.resolve(this.workDir, configDir);

@@ -48,7 +48,7 @@ export const GLOBAL_OPTIONS: Option[] = [
  * What every command works with: the stack and cloud of its context, a UI, the clock, who runs it.
  * `services`: the AWS SDK clients to load while the stack is read (EC2 by default; any other loads on first use).
  */
-async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?: boolean } = {}) {
+async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?: boolean; tags?: boolean } = {}) {
   const { openContext } = await import("./context");
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
@@ -66,7 +66,7 @@ async function withAppServices<D extends CommandContext>(deps: D) {
   const { openAppServices, openAlarms } = await import("./context");
   return { ...deps, ...(await openAppServices(deps)), alarms: await openAlarms(deps) };
 }
-const appDeps = async (g: GlobalOptions) => withAppServices(await commandDeps(g, { services: APP_SERVICES }));
+const appDeps = async (g: GlobalOptions, o: { tags?: boolean } = {}) => withAppServices(await commandDeps(g, { services: APP_SERVICES, ...o }));
 
 const ignoreAlarms = () =>
   new Option(
@@ -80,7 +80,7 @@ async function withBackup<D extends CommandContext>(deps: D) {
   const { openBackup } = await import("./context");
   return { ...deps, backup: await openBackup(deps) };
 }
-const backupDeps = async (g: GlobalOptions, services: Service[] = ["ec2", "backup"]) => withBackup(await commandDeps(g, { services }));
+const backupDeps = async (g: GlobalOptions, services: Service[] = ["ec2", "backup"], o: { tags?: boolean } = {}) => withBackup(await commandDeps(g, { services, ...o }));
 
 export function wholeNumber(v: unknown, flag: string, min: number): number {
   if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < min) {
@@ -169,7 +169,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "rollback points of the machine, newest first: this app's AMIs (<appName>-v<semver>) and AWS Backup recovery points; * = serving, s = on the standby machine",
     async run({ g }) {
       const { listVersions } = await import("../core/versions");
-      return listVersions(await backupDeps(g));
+      return listVersions(await backupDeps(g, undefined, { tags: false }));
     },
     examples: [
       ["ec2-rollback versions", "checkpoints and recovery points, newest first; * = serving, s = on the standby"],
@@ -320,7 +320,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "the app's revisions, newest first: version, upload time, size, last deployment status; * = live",
     async run({ g }) {
       const { listRevisions } = await import("../core/appDeploy");
-      return listRevisions(await appDeps(g));
+      return listRevisions(await appDeps(g, { tags: false }));
     },
     examples: [
       ["ec2-rollback revisions", "the app's revisions, newest first; * = live"],

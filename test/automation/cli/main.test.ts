@@ -74,10 +74,10 @@ describe("ec2-rollback CLI (spawned)", function () {
         ["1.2.2", "myapp-v1.2.2", "ami-0000000000000122a", "checkpoint", false],
       ]);
       expect(v[0].createdAt).to.equal("2026-11-20T00:00:00.000Z");
-      // No STS first, no Automation API: config, outputs and tags read side by side, one `pulumi` call in a row,
+      // No STS first, no Automation API: config and outputs read side by side (versions reads no tags), one `pulumi` call in a row,
       // and never `pulumi stack select` (which would change the user's selected stack) or `pulumi version`.
       expect(aws.actions).to.deep.equal(["DescribeImages"]);
-      expect(stub.calls().map((c) => c.args.slice(0, 2).join(" ")).sort()).to.deep.equal(["config --show-secrets", "stack output", "stack tag"]);
+      expect(stub.calls().map((c) => c.args.slice(0, 2).join(" ")).sort()).to.deep.equal(["config --show-secrets", "stack output"]);
       expect(stub.rounds()).to.equal(1);
     });
 

@@ -2,6 +2,7 @@
 import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeploy";
 import type { BackupResult } from "../core/backup";
 import { formatBytes } from "../core/bytes";
+import { describeStep } from "../core/engineSteps";
 import type { CheckpointResult } from "../core/checkpoint";
 import { seconds as secondsOf } from "../core/poll";
 import type { PruneResult } from "../core/prune";
@@ -71,7 +72,13 @@ export function formatRollback(r: RollbackResult): string {
   if (r.status === "no-op") return `already serving ${r.to.pin} (${r.to.amiId}); nothing changed`;
   if (r.status === "preview") {
     const changes = Object.entries(r.preview?.changes ?? {}).map(([op, n]) => `${n} ${op}`).join(", ");
-    return [`preview ${r.from.pin} -> ${r.to.pin}: ${changes || "no changes"}`, ...(r.preview?.steps ?? []).map((s) => `  ${s}`), "nothing changed"].join("\n");
+    // Each step in plain words, the raw step after it ("op type name", as --json has it).
+    const steps = (r.preview?.steps ?? []).map((raw) => {
+      const [op, type, name] = raw.split(" ");
+      const words = describeStep({ op, type, name });
+      return words ? `  ${words}  [${raw}]` : `  ${raw}`;
+    });
+    return [`dry run ${r.from.pin} -> ${r.to.pin}: ${changes || "no changes"}`, ...steps, "nothing changed"].join("\n");
   }
   const how = { launched: "launched on the standby", "standby-started": "standby started", "standby-running": "standby was running" }[r.path ?? "launched"];
   const kept = r.previous ? (r.previous.kept === "none" ? "removed" : `kept ${r.previous.kept}`) : "-";

@@ -151,9 +151,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
 
   if (o.preview) {
     // Previewed with the candidate's config in place of the stack's: the stack's config never changes.
-    const message = `ec2-rollback: preview ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`;
-    ui.step(message);
-    const preview = await stack.preview({ message, onProgress: progressReporter(ui), config: asConfig(candidateConfig) });
+    const what = `previewing ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`;
+    ui.step(what);
+    const preview = await stack.preview({ message: `ec2-rollback: ${what}`, onProgress: progressReporter(ui), config: asConfig(candidateConfig) });
     ui.succeed("preview done; nothing changed");
     return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };
   }

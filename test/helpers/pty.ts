@@ -16,11 +16,11 @@ export interface Screen {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs `ec2-rollback <args>` on a terminal `cols` wide; `answers` are typed when their prompt shows. */
-export function inTerminal(args: string[], env: NodeJS.ProcessEnv, o: { cols?: number; answers?: [RegExp, string][] } = {}): Promise<Screen> {
+export function inTerminal(args: string[], env: NodeJS.ProcessEnv, o: { cols?: number; answers?: [RegExp, string][]; cwd?: string } = {}): Promise<Screen> {
   const cols = o.cols ?? 120;
   const command = `stty cols ${cols} rows 40; exec ${[process.execPath, BIN, ...args].map(quote).join(" ")}`;
   return new Promise((resolve) => {
-    const p = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...process.env, TERM: "xterm-256color", ...env }, stdio: ["pipe", "pipe", "inherit"] });
+    const p = spawn("script", ["-qfec", command, "/dev/null"], { cwd: o.cwd, env: { ...process.env, TERM: "xterm-256color", ...env }, stdio: ["pipe", "pipe", "inherit"] });
     let raw = "";
     // A prompt never answered must not hang the suite: the screen so far is what the test then sees.
     const guard = setTimeout(() => p.kill("SIGKILL"), 25_000);

@@ -18,6 +18,8 @@ export interface StubState {
   upSleepMs?: number;
   /** Stack commands need PULUMI_CONFIG_PASSPHRASE, as a passphrase-encrypted stack does. */
   needsPassphrase?: boolean;
+  /** The machine keys the last `up` applied (for the engine steps of the next one); unset = the newest history entry's config. */
+  applied?: Record<string, string>;
   /** Stack tags (`pulumi stack tag …`), kept in the backend. */
   tags?: Record<string, string>;
   /** Other stacks of the project: their config and tags (`--stack <name>`); a string = the error reading it gives. */
@@ -44,18 +46,37 @@ const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1
 const stack = opt("--stack");
 const fail = (msg) => { process.stderr.write(msg + "\n"); process.exit(255); };
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const events = (file, op) => {
+// The engine's steps for a change of the four machine keys, as the program makes them: a slot whose
+// version changes gets a new machine, a slot's power state follows, and a new live slot moves the address.
+const machineKeys = (c) => ({ liveSlot: c["ec2-rollback:liveSlot"] || "blue", amiVersion: c["ec2-rollback:amiVersion"], standbyAmiVersion: c["ec2-rollback:standbyAmiVersion"] || "", standbyState: c["ec2-rollback:standbyState"] || "stopped" });
+const slotsOf = (m) => {
+  const other = m.liveSlot === "blue" ? "green" : "blue";
+  return { [m.liveSlot]: { v: m.amiVersion, power: "running" }, [other]: { v: m.standbyAmiVersion, power: m.standbyState } };
+};
+const stepsBetween = (before, after) => {
+  const INSTANCE = "aws:ec2/instance:Instance", POWER = "aws:ec2transitgateway/instanceState:InstanceState";
+  const out = [], b = slotsOf(before), n = slotsOf(after);
+  for (const s of ["blue", "green"]) {
+    if (!b[s].v && n[s].v) out.push(["create", INSTANCE, "myapp-" + s]);
+    else if (b[s].v && !n[s].v) out.push(["delete", INSTANCE, "myapp-" + s]);
+    else if (b[s].v !== n[s].v) out.push(["create-replacement", INSTANCE, "myapp-" + s], ["replace", INSTANCE, "myapp-" + s]);
+    if (n[s].v && (!b[s].v || b[s].v !== n[s].v || b[s].power !== n[s].power)) out.push(["update", POWER, "myapp-" + s + "-power", n[s].power]);
+  }
+  if (before.liveSlot !== after.liveSlot) out.push(["create-replacement", "aws:ec2/eipAssociation:EipAssociation", "myapp-eip-association"]);
+  for (const s of ["blue", "green"]) if (b[s].v && n[s].v && b[s].v !== n[s].v) out.push(["delete-replaced", INSTANCE, "myapp-" + s]);
+  return out;
+};
+const events = (file, after) => {
   if (!file) return;
-  const urn = "urn:pulumi:" + stack + "::ec2-rollback::ec2-rollback:index:Server$aws:ec2/instance:Instance::myapp-instance";
-  const res = (type, name) => "urn:pulumi:" + stack + "::ec2-rollback::ec2-rollback:index:Server$" + type + "::" + name;
-  const lines = [
-    { sequence: 1, timestamp: 1, resourcePreEvent: { metadata: { op, urn, type: "aws:ec2/instance:Instance", provider: "" } } },
-    // As a flip shows them: the new machine's power state, then the address.
-    { sequence: 2, timestamp: 2, resourcePreEvent: { metadata: { op: "update", urn: res("aws:ec2transitgateway/instanceState:InstanceState", "myapp-green-power"),
-      type: "aws:ec2transitgateway/instanceState:InstanceState", provider: "", new: { inputs: { state: "running" } } } } },
-    { sequence: 3, timestamp: 3, resourcePreEvent: { metadata: { op: "create-replacement", urn: res("aws:ec2/eipAssociation:EipAssociation", "myapp-eip-association"), type: "aws:ec2/eipAssociation:EipAssociation", provider: "" } } },
-    { sequence: 4, timestamp: 4, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { [op]: 1, same: 30 }, policyPacks: {} } },
-  ];
+  const last = Object.fromEntries(Object.entries((state.history[0] || {}).config || {}).map(([k, v]) => [k, v.value]));
+  const before = state.applied || machineKeys(last);
+  const urn = (type, name) => "urn:pulumi:" + stack + "::ec2-rollback::ec2-rollback:index:Server$" + type + "::" + name;
+  const steps = stepsBetween(before, after);
+  const lines = steps.map(([op, type, name, power], i) => ({ sequence: i + 1, timestamp: i + 1,
+    resourcePreEvent: { metadata: { op, urn: urn(type, name), type, provider: "", ...(power ? { new: { inputs: { state: power } } } : {}) } } }));
+  const counts = {};
+  for (const [op] of steps) counts[op] = (counts[op] || 0) + 1;
+  lines.push({ sequence: steps.length + 1, timestamp: steps.length + 1, summaryEvent: { maybeCorrupt: false, durationSeconds: 1, resourceChanges: { ...counts, same: 30 }, policyPacks: {} } });
   fs.appendFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
   sleep(400); // let the Automation API's tailer read them before the run ends
 };
@@ -109,7 +130,8 @@ if (a === "stack" && b === "history") { process.stdout.write(JSON.stringify(stat
 const finishUp = () => {
   if (state.locked) fail("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with ` + "`pulumi cancel`" + String.raw`.");
   process.stdout.write("Updating (" + stack + ")\n");
-  events(opt("--event-log"), "replace");
+  events(opt("--event-log"), machineKeys(state.config));
+  state.applied = machineKeys(state.config);
   if (state.upError) { process.stdout.write("error: " + state.upError + "\n"); fail("error: update failed"); }
   // What the program does: the live slot's machine runs amiVersion and holds the address, the other standbyAmiVersion.
   const idOf = (pin) => "i-" + pin.replace(/[^0-9]/g, "").padStart(17, "0");
@@ -121,7 +143,7 @@ const finishUp = () => {
   state.outputs.standbyInstanceId = standby ? idOf(standby) : "";
   state.outputs.standbyAmiVersion = standby;
   state.history.unshift({ version: state.history.length + 1, kind: "update", result: "succeeded", message: opt("--message"),
-    startTime: "2026-11-24T10:00:00Z", endTime: "2026-11-24T10:03:00Z", config: Object.fromEntries(Object.entries(state.config).map(([k, v]) => [k, { value: v, secret: false }])) });
+    startTime: new Date(Date.now() - 1000).toISOString(), endTime: new Date().toISOString(), config: Object.fromEntries(Object.entries(state.config).map(([k, v]) => [k, { value: v, secret: false }])) });
   save();
   process.stdout.write("Resources:\n    +-1 replaced\n");
   process.exit(0);
@@ -139,8 +161,13 @@ if (a === "up") {
 } else {
 if (a === "preview") {
   const cf = opt("--config-file");
-  if (cf) { state.previewConfigFiles = (state.previewConfigFiles || []).concat([fs.readFileSync(cf, "utf8")]); save(); }
-  events(opt("--event-log"), "replace"); process.stdout.write("Previewing update (" + stack + ")\n"); process.exit(0); }
+  const planned = { ...state.config };
+  if (cf) {
+    const text = fs.readFileSync(cf, "utf8");
+    state.previewConfigFiles = (state.previewConfigFiles || []).concat([text]); save();
+    for (const m of text.matchAll(/^\s+(ec2-rollback:\w+): *(.*)$/gm)) planned[m[1]] = m[2].replace(/^["']|["']$/g, "");
+  }
+  events(opt("--event-log"), machineKeys(planned)); process.stdout.write("Previewing update (" + stack + ")\n"); process.exit(0); }
 fail("error: stub pulumi does not know: " + args.join(" "));
 }
 `;

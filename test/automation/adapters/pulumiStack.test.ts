@@ -46,7 +46,9 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect(up).to.include("--yes");
     expect(up[up.indexOf("--message") + 1]).to.equal("ec2-rollback: roll back amiVersion myapp-v1.2.3 -> myapp-v1.2.2");
     expect(up[up.indexOf("--stack") + 1]).to.equal("dev");
-    expect(seen).to.deep.include({ kind: "resource", op: "replace", type: "aws:ec2/instance:Instance", name: "myapp-instance" });
+    // The engine's steps as the event stream carries them (a new machine in the live slot, and its power state).
+    expect(seen).to.deep.include({ kind: "resource", op: "create-replacement", type: "aws:ec2/instance:Instance", name: "myapp-blue" });
+    expect(seen).to.deep.include({ kind: "resource", op: "update", type: "aws:ec2transitgateway/instanceState:InstanceState", name: "myapp-blue-power", state: "running" });
     expect(outputs.instanceId).to.equal("i-00000000000000122");
   });
 

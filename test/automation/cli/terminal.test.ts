@@ -48,7 +48,7 @@ describe("in a terminal", function () {
     expect(s.code, s.lines.join("\n")).to.equal(0);
     const screen = s.lines.join("\n");
     expect(screen).to.match(/^· launching myapp-v1\.2\.2 on the standby machine \(green\)/m);
-    expect(screen).to.match(/^· starting the machine \(green\)/m);
+    expect(screen).to.match(/^· launching the machine \(green\)\n· starting the machine \(green\)/m);
     expect(screen).to.match(/^· moving the address/m);
     expect(screen).to.not.include("aws:ec2");
     expect(screen).to.not.match(SPINNER);

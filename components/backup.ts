@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { WEEKLY_BACKUP_SCHEDULE } from "../contract/config";
 import { backupPlanName, backupVaultName, stackResourceName, TAG } from "../contract/naming";
 import { assumeRolePolicyFor, managedPolicyArn } from "./iam";
 
@@ -17,7 +18,8 @@ export interface BackupArgs {
   partition: string;
 }
 
-export const WEEKLY_SCHEDULE = "cron(0 5 ? * SUN *)";
+/** The weekly rule's schedule (contract/config.ts: the CLI computes the next backup from it too). */
+export const WEEKLY_SCHEDULE = WEEKLY_BACKUP_SCHEDULE;
 
 /**
  * AWS Backup of the instance (an AMI with all its EBS volumes per recovery point): a KMS-encrypted

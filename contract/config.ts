@@ -38,6 +38,14 @@ export const CONFIG_TABLE = {
 
 export type ConfigKey = keyof typeof CONFIG_TABLE;
 
+/** The backup plan's weekly rule (when `weeklyBackupRetentionDays` > 0): Sundays 05:00 UTC. */
+export const WEEKLY_BACKUP_SCHEDULE = "cron(0 5 ? * SUN *)";
+
+/** The backup plan's rules and their schedules, as the program declares them (components/backup.ts). */
+export function backupRules(s: Pick<Settings, "backupSchedule" | "weeklyBackupRetentionDays">): { rule: "daily" | "weekly"; schedule: string }[] {
+  return [{ rule: "daily", schedule: s.backupSchedule }, ...(s.weeklyBackupRetentionDays > 0 ? [{ rule: "weekly" as const, schedule: WEEKLY_BACKUP_SCHEDULE }] : [])];
+}
+
 /** `amiVersion` → `ec2-rollback:amiVersion` */
 export function configKey(key: ConfigKey): string {
   return `${CONFIG_NAMESPACE}:${key}`;

@@ -120,13 +120,17 @@ const fileExists = () =>
 export const COMMANDS: CommandSpec[] = [
   define({
     name: "status",
-    summary: "both machines, what the address serves, and whether config, outputs and that agree (exit 3 when not, or while an operation is recorded); reads only",
+    summary:
+      "every layer: both machines and what the address serves (exit 3 when config, outputs and that disagree, or while an operation is recorded), " +
+      "the live app revision and the last deployment, the last and next backup; reads only",
     async run({ g }) {
       const { status } = await import("../core/status");
-      return status(await commandDeps(g, { history: true }));
+      // CodeDeploy's and AWS Backup's SDK clients load while the stack is read.
+      const deps = await commandDeps(g, { history: true, services: ["ec2", ...APP_SERVICES, "backup"] });
+      return status(await withBackup(await withAppServices(deps)));
     },
     examples: [
-      ["ec2-rollback status", "both machines, what the address serves, and whether config, outputs and that agree"],
+      ["ec2-rollback status", "each layer: both machines and the address, the live app revision and last deployment, the last and next backup"],
       ["ec2-rollback status --stack prod --json", "the same for stack prod, as JSON (exit 3 when they do not agree)"],
     ],
     format: format.formatStatus,

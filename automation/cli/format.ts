@@ -1,9 +1,12 @@
 // Human-readable results (stdout). `--json` prints the same objects as JSON instead.
 import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeploy";
+import type { AppLayerReport } from "../core/appStatus";
 import type { BackupResult } from "../core/backup";
 import { formatBytes } from "../core/bytes";
 import { describeStep } from "../core/engineSteps";
 import type { CheckpointResult } from "../core/checkpoint";
+import type { DataLayerReport } from "../core/dataStatus";
+import { describeRecord } from "../core/operation";
 import { seconds as secondsOf } from "../core/poll";
 import type { PruneResult } from "../core/prune";
 import type { RecoverResult } from "../core/recover";
@@ -20,23 +23,81 @@ export function table(rows: string[][]): string {
 
 const seconds = (ms?: number) => (ms === undefined ? "-" : secondsOf(ms));
 
-function machineLine(m: MachineReport | null): string {
+/** `2026-11-24 09:00Z`: a moment to the minute, UTC. */
+export function shortTime(iso: string): string {
+  return iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, "Z");
+}
+
+/** How far `iso` is from `now`: `5 min ago`, `in 19 h`, `3 d ago`. */
+export function relative(iso: string, now: number): string {
+  const ms = Date.parse(iso) - now;
+  const a = Math.abs(ms);
+  const span = a < 60_000 ? "<1 min" : a < 3_600_000 ? `${Math.round(a / 60_000)} min` : a < 48 * 3_600_000 ? `${Math.round(a / 3_600_000)} h` : `${Math.round(a / 86_400_000)} d`;
+  return ms >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/** `2026-11-24 09:00Z (1 h ago)` */
+const when = (iso: string, now: number) => `${shortTime(iso)} (${relative(iso, now)})`;
+
+function machineLine(m: MachineReport | null, now: number): string {
   if (!m) return "none (no second machine: `ec2-rollback release <version>` makes one)";
   const i = m.instance;
-  const where = i ? `${i.id} ${i.state}${i.address ? ` at ${i.address}` : ""}${i.launchTime ? ` since ${i.launchTime.replace(/\.\d+Z$/, "Z")}` : ""}` : "no instance";
+  // EC2's launch time is the machine's last start, whatever its state now.
+  const where = i ? `${i.id} ${i.state}${i.address ? ` at ${i.address}` : ""}${i.launchTime ? `, started ${when(i.launchTime, now)}` : ""}` : "no instance";
   return `${m.version}${m.amiId ? ` (${m.amiId})` : ""} on ${m.slot}: ${where}`;
 }
 
-export function formatStatus(s: StatusReport): string {
+/** Whether the pin and the machine on the address agree, plainly. */
+function pinLine(s: StatusReport): string {
+  const v = s.serving;
+  if (!v) return `${s.amiVersion}, but the address serves no machine that could be read ✘`;
+  const serving = v.name ?? v.amiId;
+  if (v.pinned) return `${s.amiVersion} = serving ${serving} ✔`;
+  return `${s.amiVersion} ≠ serving ${serving}${v.name ? ` (${v.amiId})` : ""} on ${v.instanceId} ✘`;
+}
+
+const couldNotRead = (error: string) => `could not read: ${error}`;
+
+function appLines(a: AppLayerReport, now: number): string[] {
+  if ("error" in a) return [`app          ${couldNotRead(a.error)}`];
+  const live = a.live
+    ? `${a.live.version ?? a.live.key}${a.live.completedAt ? ` since ${when(a.live.completedAt, now)}` : ""}, deployment ${a.live.deploymentId}`
+    : "none (no deployment succeeded)";
+  const d = a.lastDeployment;
+  const t = d && (d.completedAt ?? d.createdAt);
+  const last = d
+    ? `${d.id} ${d.status}${d.version || d.key ? ` ${d.version ?? d.key}` : ""}${t ? ` ${when(t, now)}` : ""}` +
+      `${d.rollbackOf ? ` (CodeDeploy's rollback of ${d.rollbackOf})` : ""}${d.error ? `: ${d.error}` : ""}${d.rolledBackBy ? `; rolled back by ${d.rolledBackBy}` : ""}`
+    : "none";
+  return [`app          CodeDeploy ${a.application}, group ${a.deploymentGroup}`, `  live         ${live}`, `  last deploy  ${last}`];
+}
+
+function dataLines(d: DataLayerReport, now: number): string[] {
+  if ("error" in d) return [`data         ${couldNotRead(d.error)}`];
+  const p = d.lastRecoveryPoint;
+  const last = p ? `${when(p.createdAt, now)}: ${p.amiId ?? p.arn}${p.expiresAt ? `, kept until ${shortTime(p.expiresAt)}` : ""}` : "none yet";
+  const n = d.nextScheduled;
+  const next = "unknown" in n ? `unknown: ${n.unknown}` : `${when(n.at, now)}: ${n.rule} rule, ${n.schedule}`;
+  return [`data         AWS Backup vault ${d.vault}`, `  last backup  ${last}`, `  next backup  ${next}`];
+}
+
+export function formatStatus(s: StatusReport, now = Date.now()): string {
+  const u = s.lastUpdate;
+  // The record has its own line; the problems list it too (for --json), so it is not said twice here.
+  const recorded = s.operation && `an operation is unfinished: ${describeRecord(s.operation)}`;
   return [
-    `stack        ${s.stack} (${s.region})${s.backend ? ` in ${s.backend}` : ""}`,
-    `app          ${s.appName}`,
-    `live         ${machineLine(s.live)}`,
-    `standby      ${machineLine(s.standby)}`,
-    `address      ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the live machine)" : ""}`,
-    `last update  ${s.lastUpdate ? `${s.lastUpdate.kind} ${s.lastUpdate.result} ${s.lastUpdate.startTime}${s.lastUpdate.message ? ` — ${s.lastUpdate.message}` : ""}` : "-"}`,
-    `consistent   ${s.consistent ? "yes: config, outputs and the address agree; no operation recorded" : "NO"}`,
-    ...s.problems.map((p) => `  - ${p}`),
+    `stack        ${s.stack} (${s.region}), app ${s.appName}${s.backend ? `, in ${s.backend}` : ""}`,
+    "machine",
+    `  live         ${machineLine(s.live, now)}`,
+    `  standby      ${machineLine(s.standby, now)}`,
+    `  address      ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the live machine)" : ""}`,
+    `  pin          ${pinLine(s)}`,
+    `  last update  ${u ? `${u.kind} ${u.result} ${when(u.startTime, now)}${u.message ? ` — ${u.message}` : ""}` : "-"}`,
+    ...appLines(s.app, now),
+    ...dataLines(s.data, now),
+    `operation    ${s.operation ? `unfinished: ${describeRecord(s.operation)}; finish it with \`ec2-rollback recover\`` : "none"}`,
+    `consistent   ${s.consistent ? "yes: config, outputs and the address agree; no operation recorded" : `NO${recorded && s.problems.includes(recorded) ? ": the operation above is unfinished" : ""}`}`,
+    ...s.problems.filter((p) => p !== recorded).map((p) => `  - ${p}`),
   ].join("\n");
 }
 

@@ -28,7 +28,7 @@ export function describeProgram(program: Command, argv: string[]): void {
   program.addHelpText(
     "after",
     examplesText([
-      ["ec2-rollback status", "both machines and whether all agree"],
+      ["ec2-rollback status", "every layer (machine, app, data), and whether config and machines agree"],
       ["ec2-rollback rollback 1.2.2 --dry-run", "what going to 1.2.2 would change; changes nothing"],
       ["ec2-rollback rollback --stack prod", "stack prod back to its last good release"],
     ]) + "\n\n`ec2-rollback <command> --help`: its options and examples. `ec2-rollback completion bash|zsh|fish`: tab completion.",

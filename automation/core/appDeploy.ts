@@ -194,7 +194,7 @@ export interface RevisionInfo {
 }
 
 /** Deployments read to find the live version and the previous one: the newest 100. */
-const HISTORY = 100;
+export const HISTORY = 100;
 
 /** Successful deployments of a revision, the most recently completed first. */
 function succeededNewestFirst(deployments: DeploymentInfo[]): (DeploymentInfo & { revision: S3Location })[] {
@@ -203,9 +203,14 @@ function succeededNewestFirst(deployments: DeploymentInfo[]): (DeploymentInfo & 
     .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0));
 }
 
+/** The deployment whose revision serves now: the most recently completed successful one. */
+export function liveDeployment(deployments: DeploymentInfo[]): (DeploymentInfo & { revision: S3Location }) | undefined {
+  return succeededNewestFirst(deployments)[0];
+}
+
 /** The version serving now: the revision of the most recently completed successful deployment. */
 function liveKey(deployments: DeploymentInfo[]): string | undefined {
-  return succeededNewestFirst(deployments)[0]?.revision.key;
+  return liveDeployment(deployments)?.revision.key;
 }
 
 /** The version of the revision serving now, if it is one of this app's. */

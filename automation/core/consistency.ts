@@ -17,6 +17,8 @@ export interface Consistency {
   serving?: InstanceHealth;
   /** The standby machine from the last update's outputs, as EC2 sees it now. */
   standby?: InstanceHealth;
+  /** The AMI `amiVersion` names; undefined when it is no AMI of this account, or it could not be read. */
+  pinAmi?: string;
 }
 
 /** A pin (AMI name or id) → its AMI id; undefined when no such AMI of ours exists. */
@@ -45,6 +47,7 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
   let serving: InstanceHealth | undefined;
   let standby: InstanceHealth | undefined;
   let addressNow: AddressInfo | undefined;
+  let pinAmiNow: string | undefined;
   try {
     const [pinAmi, standbyAmi, address, standbyNow] = await Promise.all([
       amiOfPin(cloud, pin),
@@ -54,6 +57,7 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
     ]);
     standby = standbyNow;
     addressNow = address;
+    pinAmiNow = pinAmi;
     if (!pinAmi) problems.push(`the pinned version ${pin} is no AMI of this account`);
     if (!address) problems.push("the stack has no Elastic IP (no elasticIpAllocationId output, or it does not exist)");
     else if (!address.instanceId) problems.push(`the Elastic IP ${address.publicIp} is on no machine`);
@@ -77,5 +81,5 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
   } catch (e) {
     problems.push(`could not read what the address serves: ${messageOf(e)}`);
   }
-  return { consistent: problems.length === 0, problems, operation: operation ?? null, address: addressNow, serving, standby };
+  return { consistent: problems.length === 0, problems, operation: operation ?? null, address: addressNow, serving, standby, pinAmi: pinAmiNow };
 }

@@ -1,9 +1,14 @@
-// Where the stack stands now: both machines, what each runs, which one the address is on. Reads only.
-import { otherSlot, Slot } from "../../contract/naming";
-import { checkConsistency } from "./consistency";
+// Where the stack stands now, layer by layer: both machines, what each runs and which one the address
+// is on (machine); the live revision and the last deployment (app); the last and next recovery point
+// (data). Reads only, all side by side. A layer that cannot be read says why in its place and the
+// rest still shows; only the machine layer and an unfinished operation decide `consistent`.
+import { isAmiId, otherSlot, Slot } from "../../contract/naming";
+import { AppLayerReport, readAppLayer } from "./appStatus";
+import { checkConsistency, Consistency } from "./consistency";
+import { DataLayerReport, readDataLayer } from "./dataStatus";
 import { OperationRecord } from "./operation";
-import { CloudPort, InstanceHealth, StackPort } from "./ports";
-import { readStack } from "./stackState";
+import { BackupPort, Clock, CloudPort, DeployPort, InstanceHealth, StackPort } from "./ports";
+import { readStack, StackState } from "./stackState";
 
 export interface MachineReport {
   slot: Slot;
@@ -29,6 +34,8 @@ export interface StatusReport {
   publicIp?: string;
   /** Whether the Elastic IP is on the live machine. */
   addressOnInstance?: boolean;
+  /** The machine the Elastic IP is on, as EC2 sees it now; null when it is on none (or that could not be read). */
+  serving: ServingReport | null;
   lastUpdate?: { kind: string; result: string; startTime: string; endTime?: string; message?: string };
   /** Config, outputs and what the address serves agree, and no operation is recorded. */
   consistent: boolean;
@@ -36,6 +43,28 @@ export interface StatusReport {
   problems: string[];
   /** The unfinished operation's record, or null. */
   operation: OperationRecord | null;
+  /** The app layer (CodeDeploy), or `{error}`: why it could not be read. */
+  app: AppLayerReport;
+  /** The data layer (AWS Backup), or `{error}`: why it could not be read. */
+  data: DataLayerReport;
+}
+
+export interface ServingReport {
+  instanceId: string;
+  amiId: string;
+  /** Its AMI's name (`myapp-v1.2.3`), when it was read. */
+  name?: string;
+  /** It runs the AMI that `amiVersion` names. */
+  pinned: boolean;
+}
+
+export interface StatusDeps {
+  stack: StackPort;
+  cloud: CloudPort;
+  deploy: DeployPort;
+  backup: BackupPort;
+  clock: Pick<Clock, "now">;
+  backend?: string;
 }
 
 function instanceReport(i: InstanceHealth | undefined): MachineReport["instance"] {
@@ -51,12 +80,39 @@ function instanceReport(i: InstanceHealth | undefined): MachineReport["instance"
   };
 }
 
-export async function status(deps: { stack: StackPort; cloud: CloudPort; backend?: string }): Promise<StatusReport> {
-  const { stack, cloud } = deps;
-  const [state, history] = await Promise.all([readStack(stack), stack.history()]);
-  const { settings, region, outputs } = state;
+/** What the address serves, named: the pin's name when it is the pinned AMI, else the AMI's own name (one more read). */
+async function servingReport(cloud: CloudPort, pin: string, health: Consistency): Promise<ServingReport | null> {
+  const s = health.serving;
+  if (!s) return null;
+  const pinned = !!health.pinAmi && s.imageId === health.pinAmi;
+  const name = pinned && !isAmiId(pin) ? pin : await cloud.describeImage(s.imageId).then((i) => i?.name, () => undefined);
+  return { instanceId: s.id, amiId: s.imageId, name, pinned };
+}
+
+/** The machine layer's reads: the consistency check's, then the live machine (when the address is not on it) and the serving AMI's name. */
+async function machineLayer(deps: StatusDeps, state: StackState) {
+  const { cloud } = deps;
+  const { settings, outputs } = state;
   const health = await checkConsistency(deps, state);
-  const live = health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? await cloud.describeInstance(outputs.instanceId) : undefined;
+  const [live, serving] = await Promise.all([
+    health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
+    servingReport(cloud, settings.amiVersion, health),
+  ]);
+  return { health, live, serving };
+}
+
+export async function status(deps: StatusDeps): Promise<StatusReport> {
+  const { stack } = deps;
+  const state = await readStack(stack);
+  const { settings, region, outputs } = state;
+  const now = new Date(deps.clock.now());
+  // Every layer's reads side by side: the machine's (EC2), the app's (CodeDeploy), the data's (AWS Backup).
+  const [history, { health, live, serving }, app, data] = await Promise.all([
+    stack.history(),
+    machineLayer(deps, state),
+    readAppLayer(deps, { stackName: stack.name, appName: settings.appName, outputs }),
+    readDataLayer({ backup: deps.backup, now }, { stackName: stack.name, settings, outputs }),
+  ]);
   const address = health.address;
   const standby = health.standby;
   const report: StatusReport = {
@@ -71,9 +127,12 @@ export async function status(deps: { stack: StackPort; cloud: CloudPort; backend
       ? { slot: otherSlot(settings.liveSlot), role: "standby", version: settings.standbyAmiVersion, amiId: outputs.standbyAmiId || undefined, instance: instanceReport(standby) }
       : null,
     publicIp: address?.publicIp ?? outputs.publicIp,
+    serving,
     consistent: health.consistent,
     problems: health.problems,
     operation: health.operation,
+    app,
+    data,
   };
   if (address) report.addressOnInstance = !!live && address.instanceId === live.id;
   const last = history[0];

@@ -1,5 +1,6 @@
-// A local stand-in for the AWS query APIs the CLI calls (STS, EC2), reached through AWS_ENDPOINT_URL.
-// Only for spawned-CLI tests on 127.0.0.1; it answers a fixed account with a few AMIs.
+// A local stand-in for the AWS APIs the CLI calls (STS and EC2 query, CodeDeploy's reads in JSON 1.1;
+// AWS Backup refuses), reached through AWS_ENDPOINT_URL. Only for spawned-CLI tests on 127.0.0.1; it
+// answers a fixed account with a few AMIs.
 import * as http from "http";
 import { AddressInfo } from "net";
 
@@ -8,6 +9,8 @@ export interface FakeAws {
   actions: string[];
   /** More checkpoint AMIs of the app (myapp-v0.0.<n>), for outputs of any size. */
   extraImages: number;
+  /** The CodeDeploy group's deployments, newest first, as CodeDeploy's JSON gives them (times in epoch seconds). */
+  deployments: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -77,10 +80,35 @@ function answer(params: URLSearchParams, machine?: () => FakeMachine, extraImage
   throw new Error(`fake AWS does not know ${action}`);
 }
 
+/** CodeDeploy's reads (JSON 1.1: the action in `x-amz-target`): ListDeployments, BatchGetDeployments, GetDeployment. */
+function codeDeployAnswer(action: string, input: Record<string, unknown>, deployments: Record<string, unknown>[]): unknown {
+  const byId = (id: unknown) => deployments.find((d) => d.deploymentId === id);
+  if (action === "ListDeployments") return { deployments: deployments.map((d) => d.deploymentId) };
+  if (action === "BatchGetDeployments") return { deploymentsInfo: ((input.deploymentIds as string[]) ?? []).map(byId).filter(Boolean) };
+  if (action === "GetDeployment") return { deploymentInfo: byId(input.deploymentId) };
+  throw new Error(`fake AWS does not know CodeDeploy ${action}`);
+}
+
 export async function startFakeAws(machine?: () => FakeMachine): Promise<FakeAws> {
   const actions: string[] = [];
-  const fake: FakeAws = { url: "", actions, extraImages: 0, close: async () => undefined };
+  const fake: FakeAws = { url: "", actions, extraImages: 0, deployments: [], close: async () => undefined };
   const server = http.createServer((req, res) => {
+    const target = /^CodeDeploy_20141006\.(\w+)$/.exec(String(req.headers["x-amz-target"] ?? ""));
+    if (target) {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        actions.push(target[1]);
+        try {
+          res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(codeDeployAnswer(target[1], JSON.parse(body || "{}"), fake.deployments)));
+        } catch (e) {
+          res
+            .writeHead(400, { "content-type": "application/x-amz-json-1.1" })
+            .end(JSON.stringify({ __type: "InvalidOperationException", message: (e as Error).message }));
+        }
+      });
+      return;
+    }
     if (req.url?.startsWith("/backup-vaults/")) {
       // AWS Backup (REST-JSON): this caller may not read the vault.
       actions.push("ListRecoveryPointsByBackupVault");

@@ -9,14 +9,19 @@ import {
   AddressInfo,
   AlarmPort,
   AlarmState,
+  BackupJob,
+  BackupPort,
   Clock,
   CloudPort,
+  DeploymentInfo,
+  DeployPort,
   HttpProbe,
   Identity,
   InstanceHealth,
   MachineImage,
   PreviewResult,
   ProjectPort,
+  RecoveryPoint,
   StackOutputs,
   StackPort,
   Ui,
@@ -318,6 +323,51 @@ export class FakeAlarms implements AlarmPort {
   }
 }
 
+/** CodeDeploy as `status` reads it: the group's deployments (newest first), or an error for every read. */
+export class FakeDeploy implements DeployPort {
+  reads: { app: string; group: string; max: number }[] = [];
+  error?: Error;
+  /** Called on each read (to hold it, or to see what else runs meanwhile). */
+  onRead?: () => Promise<void>;
+  constructor(public deployments: DeploymentInfo[] = []) {}
+  async registerRevision() {}
+  async createDeployment(): Promise<string> {
+    throw new Error("FakeDeploy does not deploy");
+  }
+  async getDeployment(id: string) {
+    return this.deployments.find((d) => d.id === id)!;
+  }
+  async lifecycle() {
+    return [];
+  }
+  async recentDeployments(app: string, group: string, max: number) {
+    this.reads.push({ app, group, max });
+    await this.onRead?.();
+    if (this.error) throw this.error;
+    return this.deployments.slice(0, max);
+  }
+}
+
+/** AWS Backup as `status` and `versions` read it: the vault's recovery points, or an error for every read. */
+export class FakeBackup implements BackupPort {
+  reads: string[] = [];
+  error?: Error;
+  onRead?: () => Promise<void>;
+  constructor(public points: RecoveryPoint[] = []) {}
+  async startBackup(): Promise<string> {
+    throw new Error("FakeBackup does not back up");
+  }
+  async describeJob(): Promise<BackupJob> {
+    throw new Error("FakeBackup has no jobs");
+  }
+  async listEc2RecoveryPoints(vault: string) {
+    this.reads.push(vault);
+    await this.onRead?.();
+    if (this.error) throw this.error;
+    return [...this.points];
+  }
+}
+
 /** ok; fail (the engine errs); locked; die-before / die-after: the process dies before the update runs, or after it ran in the backend (the promise never settles). */
 type UpOutcome = "ok" | "fail" | "locked" | "die-before" | "die-after";
 
@@ -557,4 +607,9 @@ export function world(pin = "myapp-v1.2.3", o: ConstructorParameters<typeof Fake
   const alarms = new FakeAlarms(clock);
   const project = new FakeProject();
   return { cloud, stack, ui, clock, http, alarms, project };
+}
+
+/** A world with CodeDeploy and AWS Backup as `status` reads them (no deployments, no recovery points unless given). */
+export function withLayers<W extends ReturnType<typeof world>>(w: W, o: { deployments?: DeploymentInfo[]; points?: RecoveryPoint[] } = {}) {
+  return { ...w, deploy: new FakeDeploy(o.deployments), backup: new FakeBackup(o.points) };
 }

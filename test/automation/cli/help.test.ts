@@ -135,7 +135,7 @@ describe("ec2-rollback help, version, names and completion", function () {
       expect(r.code).to.equal(0);
       expect(section(r.stdout, "Options:")).to.include("-V, --version");
       expect(section(r.stdout, "Commands:")).to.include("completion <shell>");
-      expect(r.stdout).to.include("Examples:\n  # both machines and whether all agree\n  ec2-rollback status\n");
+      expect(r.stdout).to.include("Examples:\n  # every layer (machine, app, data), and whether config and machines agree\n  ec2-rollback status\n");
     });
   });
 

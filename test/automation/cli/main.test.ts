@@ -198,6 +198,48 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(stub.rounds()).to.equal(1);
     });
 
+    it("status: every layer, as EC2 and CodeDeploy answer; AWS Backup refusing is the data layer's one line, the rest prints, exit 0", async () => {
+      stub.setState({ ...stubState(), outputs: { ...stubState().outputs, applicationName: "myapp-dev", deploymentGroupName: "myapp-dev", backupVaultName: "myapp-dev" } });
+      const s3 = (version: string) => ({ revisionType: "S3", s3Location: { bucket: "myapp-revisions", key: `myapp/${version}.zip`, bundleType: "zip" } });
+      const t = (iso: string) => Date.parse(iso) / 1000;
+      aws.deployments = [
+        { deploymentId: "d-2", status: "Failed", createTime: t("2026-11-24T09:30:00Z"), completeTime: t("2026-11-24T09:35:00Z"), revision: s3("1.5.0"), errorInformation: { code: "SCRIPT_FAILED", message: "ValidateService failed" } },
+        { deploymentId: "d-1", status: "Succeeded", createTime: t("2026-11-24T08:00:00Z"), completeTime: t("2026-11-24T08:05:00Z"), revision: s3("1.4.0") },
+      ];
+      const r = await cli(["status", "--json", "-C", stub.projectDir], env);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.equal("");
+      const out = JSON.parse(r.stdout);
+      expect(out).to.deep.include({ consistent: true, problems: [], operation: null, amiVersion: "myapp-v1.2.3" });
+      expect(out.serving).to.deep.equal({ instanceId: "i-00000000000000123", amiId: "ami-0000000000000123a", name: "myapp-v1.2.3", pinned: true });
+      expect(out.app).to.deep.equal({
+        application: "myapp-dev",
+        deploymentGroup: "myapp-dev",
+        live: { version: "1.4.0", key: "myapp/1.4.0.zip", deploymentId: "d-1", completedAt: "2026-11-24T08:05:00.000Z" },
+        lastDeployment: {
+          id: "d-2",
+          status: "Failed",
+          version: "1.5.0",
+          key: "myapp/1.5.0.zip",
+          createdAt: "2026-11-24T09:30:00.000Z",
+          completedAt: "2026-11-24T09:35:00.000Z",
+          error: "SCRIPT_FAILED: ValidateService failed",
+        },
+      });
+      expect(out.data).to.deep.equal({
+        error: "Backup ListRecoveryPointsByBackupVault: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault — the caller needs that permission",
+      });
+      expect(aws.actions).to.include.members(["DescribeAddresses", "ListDeployments", "BatchGetDeployments", "ListRecoveryPointsByBackupVault"]);
+
+      const screen = await cli(["status", "-C", stub.projectDir], env);
+      expect(screen.code, screen.stderr).to.equal(0);
+      expect(screen.stdout).to.match(/^ {2}pin {10}myapp-v1\.2\.3 = serving myapp-v1\.2\.3 ✔$/m);
+      expect(screen.stdout).to.match(/^ {2}live {9}1\.4\.0 since 2026-11-24 08:05Z \(.+ ago\), deployment d-1$/m);
+      expect(screen.stdout).to.match(/^ {2}last deploy {2}d-2 Failed 1\.5\.0 2026-11-24 09:35Z \(.+ ago\): SCRIPT_FAILED: ValidateService failed$/m);
+      expect(screen.stdout).to.match(/^data {9}could not read: Backup ListRecoveryPointsByBackupVault: AWS refused: User is not authorized to perform: backup:ListRecoveryPointsByBackupVault — the caller needs that permission$/m);
+      expect(screen.stdout).to.match(/^consistent {3}yes/m);
+    });
+
     it("a passphrase stack without PULUMI_CONFIG_PASSPHRASE: one line with the fix", async () => {
       stub.setState({ ...stubState(), needsPassphrase: true });
       const r = await cli(["status", "-C", stub.projectDir], { ...env, PULUMI_CONFIG_PASSPHRASE: "" });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { checkpoint, CheckpointOptions } from "../../../automation/core/checkpoint";
 import { status } from "../../../automation/core/status";
 import { listVersions } from "../../../automation/core/versions";
-import { ACCOUNT, IP, world } from "../../helpers/fakes";
+import { ACCOUNT, IP, withLayers, world } from "../../helpers/fakes";
 import { failure } from "../../helpers/failure";
 
 const OPTS: CheckpointOptions = { version: "1.3.0", reboot: true, yes: true, timeoutMs: 60 * 60_000, pollMs: 15_000 };
@@ -105,19 +105,19 @@ describe("versions", function () {
 describe("status", function () {
   it("reports both machines (version, instance, state, address, since when), the address and the last update", async () => {
     const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.2", standbyState: "stopped" });
-    const s = await status(w);
+    const s = await status(withLayers(w));
     expect(s).to.deep.include({ stack: "dev", region: "eu-west-1", appName: "myapp", amiVersion: "myapp-v1.2.3", amiId: "ami-0000000000000123a", publicIp: IP, addressOnInstance: true });
     expect(s.live).to.deep.include({ slot: "blue", role: "live", version: "myapp-v1.2.3" });
     expect(s.live.instance).to.deep.include({ id: "i-0000000000000123a", state: "running", systemStatus: "ok", address: IP, launchTime: "2026-11-24T09:00:00.000Z" });
     expect(s.standby).to.deep.include({ slot: "green", role: "standby", version: "myapp-v1.2.2", amiId: "ami-0000000000000122a" });
     expect(s.standby!.instance).to.deep.include({ id: "i-0000000000000122a", state: "stopped", address: undefined });
     expect(s.lastUpdate).to.deep.include({ kind: "update", result: "succeeded", startTime: "2026-11-20T00:00:00.000Z" });
-    expect((await status(world())).standby).to.equal(null);
+    expect((await status(withLayers(world()))).standby).to.equal(null);
   });
 
   it("says when the address is not on the live machine", async () => {
     const w = world();
     w.cloud.associate("i-someoneelse", w.clock.now() - 60_000);
-    expect((await status(w)).addressOnInstance).to.equal(false);
+    expect((await status(withLayers(w))).addressOnInstance).to.equal(false);
   });
 });

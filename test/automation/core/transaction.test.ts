@@ -9,7 +9,7 @@ import { prune } from "../../../automation/core/prune";
 import { recover } from "../../../automation/core/recover";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
 import { status } from "../../../automation/core/status";
-import { FakeUi, IP, T0, TIMING, world } from "../../helpers/fakes";
+import { FakeUi, IP, T0, TIMING, withLayers, world } from "../../helpers/fakes";
 import { failure } from "../../helpers/failure";
 
 const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, healthCheck: true, verifyTimeoutMs: 5 * 60_000, pollMs: 2000, bakePollMs: 5000 };
@@ -144,7 +144,7 @@ describe("transaction: the record ends only when the stack agrees again", functi
 
 describe("transaction: status", function () {
   it("is consistent on a settled stack: consistent true, no problems, no operation", async () => {
-    const s = await status(world());
+    const s = await status(withLayers(world()));
     expect(s).to.deep.include({ consistent: true, problems: [], operation: null });
   });
 
@@ -152,7 +152,7 @@ describe("transaction: status", function () {
     const w = world();
     w.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "myapp-v1.2.3", to: "myapp-v1.2.2", phase: "flip", host: "laptop", pid: 1, startedAt: "2026-11-24T09:00:00Z" });
     w.stack.config_["ec2-rollback:amiVersion"] = "myapp-v1.2.2"; // set, never applied
-    const s = await status(w);
+    const s = await status(withLayers(w));
     expect(s.consistent).to.equal(false);
     expect(s.operation).to.deep.include({ op: "rollback", phase: "flip" });
     expect(s.problems).to.deep.equal([
@@ -178,7 +178,7 @@ describe("transaction: process death at every step, then recover", function () {
       w.stack.upOutcomes = [...outcomes];
       await runUntilStuck(rollback(deps(w), { ...OPTS, target: "1.2.3" }));
       expect(record(w), "a record outlives the process").to.not.equal(undefined);
-      const s = await status(w);
+      const s = await status(withLayers(w));
       expect(s.consistent).to.equal(false);
       const r = await recover({ ...deps(w), ui: new FakeUi() }, RECOVER);
       expect(r.status).to.equal("recovered");

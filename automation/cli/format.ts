@@ -3,7 +3,6 @@ import type { DeployOutcome, DeployResult, RevisionInfo } from "../core/appDeplo
 import type { AppLayerReport } from "../core/appStatus";
 import type { BackupResult } from "../core/backup";
 import { formatBytes } from "../core/bytes";
-import { describeStep } from "../core/engineSteps";
 import type { CheckpointResult } from "../core/checkpoint";
 import type { DataLayerReport } from "../core/dataStatus";
 import { describeRecord } from "../core/operation";
@@ -133,12 +132,8 @@ export function formatRollback(r: RollbackResult): string {
   if (r.status === "no-op") return `already serving ${r.to.pin} (${r.to.amiId}); nothing changed`;
   if (r.status === "preview") {
     const changes = Object.entries(r.preview?.changes ?? {}).map(([op, n]) => `${n} ${op}`).join(", ");
-    // Each step in plain words, the raw step after it ("op type name", as --json has it).
-    const steps = (r.preview?.steps ?? []).map((raw) => {
-      const [op, type, name] = raw.split(" ");
-      const words = describeStep({ op, type, name });
-      return words ? `  ${words}  [${raw}]` : `  ${raw}`;
-    });
+    // Each step in plain words where it has them (--json also has the raw steps).
+    const steps = (r.preview?.plan?.length ? r.preview.plan : (r.preview?.steps ?? [])).map((step) => `  ${step}`);
     return [`dry run ${r.from.pin} -> ${r.to.pin}: ${changes || "no changes"}`, ...steps, "nothing changed"].join("\n");
   }
   const how = { launched: "launched on the standby", "standby-started": "standby started", "standby-running": "standby was running" }[r.path ?? "launched"];

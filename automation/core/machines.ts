@@ -34,8 +34,9 @@ export function progressReporter(ui: Ui): (p: UpProgress) => void {
     if (p.kind !== "resource") return;
     const words = describeStep(p);
     const raw = `${p.op} ${p.type} ${p.name}`;
-    if (words) ui.step(ui.verbose ? `${words} [${raw}]` : words);
-    else if (ui.verbose && p.op !== "same") ui.step(raw);
+    // Indented: the engine's steps are part of the step that started the update.
+    if (words) ui.step(`  ${ui.verbose ? `${words} [${raw}]` : words}`);
+    else if (ui.verbose && p.op !== "same") ui.step(`  ${raw}`);
   };
 }
 

@@ -24,6 +24,8 @@ export interface PreviewResult {
   changes: Record<string, number>;
   /** Resources that would change: "replace aws:ec2/instance:Instance myapp-instance". */
   steps: string[];
+  /** The same, in plain words ("launching the machine (green)"), where a step has them. */
+  plan?: string[];
 }
 
 export interface StackPort {

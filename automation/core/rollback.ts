@@ -11,6 +11,7 @@ import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { checkConsistency } from "./consistency";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError, messageOf, StackLockedError } from "./errors";
+import { describeStep } from "./engineSteps";
 import { applyMachines, asConfig, MachinesConfig, machinesOf, progressReporter } from "./machines";
 import { inProgress, Operation } from "./operation";
 import { lastGoodBefore, recordRelease, releasesOf } from "./releases";
@@ -153,7 +154,18 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     // Previewed with the candidate's config in place of the stack's: the stack's config never changes.
     const what = `previewing ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`;
     ui.step(what);
-    const preview = await stack.preview({ message: `ec2-rollback: ${what}`, onProgress: progressReporter(ui), config: asConfig(candidateConfig) });
+    const plan: string[] = [];
+    const report = progressReporter(ui);
+    const preview = await stack.preview({
+      message: `ec2-rollback: ${what}`,
+      config: asConfig(candidateConfig),
+      onProgress: (p) => {
+        report(p);
+        const words = p.kind === "resource" ? describeStep(p) : undefined;
+        if (words) plan.push(words);
+      },
+    });
+    preview.plan = plan;
     ui.succeed("preview done; nothing changed");
     return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };
   }
@@ -360,7 +372,7 @@ function question(s: Settings, target: ResolvedTarget, outputs: StackOutputs, on
   return (
     `Change ${s.appName} from ${s.amiVersion} (${outputs.amiId ?? "?"}) to ${target.label} (${target.image.id})? ` +
     `${how}, checked through its own address, then the address ${outputs.publicIp ?? "?"} moves to it` +
-    `${bakeMinutes > 0 ? ` and the alarms are watched for ${bakeMinutes} min` : ""}; the previous machine is then ${kept}.`
+    `${bakeMinutes > 0 && outputs.alarmNames?.length ? ` and the alarms are watched for ${bakeMinutes} min` : ""}; the previous machine is then ${kept}.`
   );
 }
 

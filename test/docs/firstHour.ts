@@ -14,10 +14,30 @@ async function main() {
   const state = world.stub.state();
   state.config["ec2-rollback:appPorts"] = `[${port}]`;
   state.config["ec2-rollback:healthCheckPath"] = "/health";
-  state.outputs.healthCheckUrl = `http://203.0.113.10:${port}/health`;
+  // What users reach through the address: here, the local health server.
+  state.outputs.healthCheckUrl = `http://127.0.0.1:${port}/health`;
+  Object.assign(state.outputs, { applicationName: "myapp-dev", deploymentGroupName: "myapp-dev", revisionsBucket: "myapp-dev-revisions", backupVaultName: "myapp-dev" });
   world.stub.setState(state);
-  // The address as the app's users reach it: here, the local health server.
-  const env = { ...world.env, EC2RB_TRANSCRIPT_HEALTH: `127.0.0.1:${port}` };
+  // An hour of history in the other two layers: two deployments and last night's recovery point.
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const s3 = (v: string) => ({ revisionType: "S3", s3Location: { bucket: "myapp-dev-revisions", key: `myapp/${v}.zip`, bundleType: "zip" } });
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+  world.aws.deployments = [
+    { deploymentId: "d-7Q2XK1ABC", status: "Succeeded", createTime: at(hoursAgo(1.1)), completeTime: at(hoursAgo(1)), revision: s3("1.4.1") },
+    { deploymentId: "d-3M9PL0XYZ", status: "Succeeded", createTime: at(hoursAgo(26)), completeTime: at(hoursAgo(25.9)), revision: s3("1.4.0") },
+  ];
+  world.aws.recoveryPoints = [
+    {
+      RecoveryPointArn: "arn:aws:ec2:eu-west-1::image/ami-0000000000000990a",
+      ResourceArn: "arn:aws:ec2:eu-west-1:111122223333:instance/i-00000000000000123",
+      ResourceType: "EC2",
+      Status: "COMPLETED",
+      CreationDate: at(hoursAgo(7)),
+      CalculatedLifecycle: { DeleteAt: at(hoursAgo(-24 * 35)) },
+      BackupSizeInBytes: 21474836480,
+    },
+  ];
+  const env = world.env;
   const steps: [string[], [RegExp, string][]][] = [
     [["status"], []],
     [["versions"], []],

@@ -75,7 +75,9 @@ export async function cliWorld(): Promise<CliWorld> {
     const st = stub.state();
     const instances: Record<string, string> = { [String(st.outputs.instanceId)]: st.config["ec2-rollback:amiVersion"] };
     if (st.outputs.standbyInstanceId) instances[String(st.outputs.standbyInstanceId)] = st.config["ec2-rollback:standbyAmiVersion"];
-    return { instances, instanceId: String(st.outputs.instanceId), publicIp: String(st.outputs.publicIp), impaired };
+    // The standby is stopped when the config the last update applied says so.
+    const stopped = new Set(st.outputs.standbyInstanceId && st.config["ec2-rollback:standbyState"] !== "running" ? [String(st.outputs.standbyInstanceId)] : []);
+    return { instances, instanceId: String(st.outputs.instanceId), publicIp: String(st.outputs.publicIp), impaired, stopped };
   });
   const env = {
     PATH: process.env.PATH,

@@ -11,6 +11,8 @@ export interface FakeAws {
   extraImages: number;
   /** The CodeDeploy group's deployments, newest first, as CodeDeploy's JSON gives them (times in epoch seconds). */
   deployments: Record<string, unknown>[];
+  /** The vault's recovery points as AWS Backup's JSON gives them; undefined = AWS Backup refuses (403). */
+  recoveryPoints?: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -35,9 +37,14 @@ export interface FakeMachine {
   publicIp: string;
   /** AMI ids whose instances fail their status checks. */
   impaired: Set<string>;
+  /** Instances that are stopped (the rest run). */
+  stopped?: Set<string>;
 }
 
 const EC2_NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
+
+const stateXml = (m: FakeMachine, id: string | null) =>
+  m.stopped?.has(id ?? "") ? "<instanceState><code>80</code><name>stopped</name></instanceState>" : "<instanceState><code>16</code><name>running</name></instanceState>";
 
 function imageIdOf(pin: string): string {
   return pin.startsWith("ami-") ? pin : (IMAGES.find((i) => i.name === pin)?.id ?? "ami-unknown");
@@ -48,13 +55,13 @@ function answer(params: URLSearchParams, machine?: () => FakeMachine, extraImage
   const m = machine?.();
   if (m && action === "DescribeInstances") {
     return `<DescribeInstancesResponse ${EC2_NS}><requestId>1</requestId><reservationSet><item><reservationId>r-1</reservationId><instancesSet><item>
-<instanceId>${params.get("InstanceId.1")}</instanceId><imageId>${imageIdOf(m.instances[params.get("InstanceId.1") ?? ""] ?? "")}</imageId><instanceState><code>16</code><name>running</name></instanceState>
+<instanceId>${params.get("InstanceId.1")}</instanceId><imageId>${imageIdOf(m.instances[params.get("InstanceId.1") ?? ""] ?? "")}</imageId>${stateXml(m, params.get("InstanceId.1"))}
 <instanceType>t3.micro</instanceType><ipAddress>127.0.0.1</ipAddress></item></instancesSet></item></reservationSet></DescribeInstancesResponse>`;
   }
   if (m && action === "DescribeInstanceStatus") {
     const status = m.impaired.has(imageIdOf(m.instances[params.get("InstanceId.1") ?? ""] ?? "")) ? "impaired" : "ok";
     return `<DescribeInstanceStatusResponse ${EC2_NS}><requestId>1</requestId><instanceStatusSet><item><instanceId>${params.get("InstanceId.1")}</instanceId>
-<instanceState><code>16</code><name>running</name></instanceState><systemStatus><status>${status}</status></systemStatus><instanceStatus><status>${status}</status></instanceStatus>
+${stateXml(m, params.get("InstanceId.1"))}<systemStatus><status>${status}</status></systemStatus><instanceStatus><status>${status}</status></instanceStatus>
 </item></instanceStatusSet></DescribeInstanceStatusResponse>`;
   }
   if (m && action === "DescribeAddresses") {
@@ -110,8 +117,9 @@ export async function startFakeAws(machine?: () => FakeMachine): Promise<FakeAws
       return;
     }
     if (req.url?.startsWith("/backup-vaults/")) {
-      // AWS Backup (REST-JSON): this caller may not read the vault.
+      // AWS Backup (REST-JSON): the vault's recovery points, or (by default) this caller may not read the vault.
       actions.push("ListRecoveryPointsByBackupVault");
+      if (fake.recoveryPoints) return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ RecoveryPoints: fake.recoveryPoints }));
       res
         .writeHead(403, { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" })
         .end(JSON.stringify({ Message: "User is not authorized to perform: backup:ListRecoveryPointsByBackupVault" }));

@@ -137,7 +137,10 @@ const finishUp = () => {
   const idOf = (pin) => "i-" + pin.replace(/[^0-9]/g, "").padStart(17, "0");
   const pin = state.config["ec2-rollback:amiVersion"];
   const standby = state.config["ec2-rollback:standbyAmiVersion"] || "";
+  const amiOf = (pin) => (pin.startsWith("ami-") ? pin : "ami-" + pin.replace(/[^0-9]/g, "").padStart(16, "0") + "a");
   state.outputs.instanceId = idOf(pin);
+  state.outputs.amiId = amiOf(pin);
+  state.outputs.standbyAmiId = standby ? amiOf(standby) : "";
   state.outputs.amiVersion = pin;
   state.outputs.liveSlot = state.config["ec2-rollback:liveSlot"] || "blue";
   state.outputs.standbyInstanceId = standby ? idOf(standby) : "";

@@ -136,7 +136,7 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(aws.actions).to.include.members(["DescribeInstances", "DescribeInstanceStatus", "DescribeAddresses"]);
       expect(r.stderr).to.include("✔ myapp-v1.2.2 is healthy on i-00000000000000122 (green), checked through its own address");
       // Streamed even in plain (log) mode, in plain words (`--verbose` adds the raw step).
-      expect(r.stderr).to.match(/ - launching the machine \(green\)\n.* - starting the machine \(green\)\n(.*\n)+.* - moving the address\n(.*\n)+.* - stopping the machine \(blue\)\n/);
+      expect(r.stderr).to.match(/ - {3}launching the machine \(green\)\n.* - {3}starting the machine \(green\)\n(.*\n)+.* - {3}moving the address\n(.*\n)+.* - {3}stopping the machine \(blue\)\n/);
       expect(r.stderr).to.not.include("aws:ec2");
     });
 

@@ -47,13 +47,13 @@ describe("in a terminal", function () {
     const s = await inTerminal(args, world.env);
     expect(s.code, s.lines.join("\n")).to.equal(0);
     const screen = s.lines.join("\n");
-    expect(screen).to.match(/^· launching myapp-v1\.2\.2 on the standby machine \(green\)/m);
-    expect(screen).to.match(/^· launching the machine \(green\)\n· starting the machine \(green\)/m);
-    expect(screen).to.match(/^· moving the address/m);
+    // The engine's steps, indented under the step that began the update.
+    expect(screen).to.match(/^· launching myapp-v1\.2\.2 on the standby machine \(green\)\n· {3}launching the machine \(green\)\n· {3}starting the machine \(green\)/m);
+    expect(screen).to.match(/^· moving the address 203\.0\.113\.10 to myapp-v1\.2\.2 \(green\)\n· {3}moving the address/m);
     expect(screen).to.not.include("aws:ec2");
     expect(screen).to.not.match(SPINNER);
     world.stub.setState(stubState());
     const verbose = await inTerminal([...args, "--verbose"], world.env);
-    expect(verbose.lines.join("\n")).to.match(/^· moving the address \[create-replacement aws:ec2\/eipAssociation:EipAssociation myapp-eip-association\]/m);
+    expect(verbose.lines.join("\n")).to.match(/^· {3}moving the address \[create-replacement aws:ec2\/eipAssociation:EipAssociation myapp-eip-association\]/m);
   });
 });

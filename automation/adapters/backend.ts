@@ -32,12 +32,13 @@ export function chooseBackend(
   return { env: { PULUMI_BACKEND_URL: `file://${dir}` }, source: "project file backend", description: `file://${dir} (no backend chosen: the project's own)` };
 }
 
-/** The project's Pulumi.yaml (or Pulumi.yml) in `projectDir`, if there is one. */
+/** The project's Pulumi.yaml (or .yml, .json) in `projectDir`, if there is one. */
 export function projectFile(projectDir: string): string | undefined {
-  return ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(projectDir, f)).find((f) => fs.existsSync(f));
+  // The names Pulumi accepts (its encoding.Exts): JSON is YAML too.
+  return ["Pulumi.yaml", "Pulumi.yml", "Pulumi.json"].map((f) => path.join(projectDir, f)).find((f) => fs.existsSync(f));
 }
 
-/** The nearest folder from `start` upwards that holds a Pulumi.yaml (or Pulumi.yml), as Pulumi searches. */
+/** The nearest folder from `start` upwards that holds a Pulumi.yaml (or .yml, .json), as Pulumi searches. */
 export function findProjectDir(start: string): string | undefined {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     if (projectFile(dir)) return dir;

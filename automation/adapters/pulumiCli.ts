@@ -69,7 +69,8 @@ export class PulumiCli {
           bin,
           full,
           { cwd: this.workDir, env: { ...process.env, ...this.environment }, maxBuffer: 512 * 1024 * 1024, encoding: "utf8" },
-          (err, stdout, stderr) => (err ? reject(new PulumiCommandError(full, (err as { code?: number | string }).code ?? null, stdout, stderr)) : resolve(stdout)),
+          (err, stdout, stderr) =>
+            err ? reject(Object.assign(new PulumiCommandError(full, (err as { code?: number | string }).code ?? null, stdout, stderr), { path: (err as { path?: string }).path })) : resolve(stdout),
         );
       });
     } catch (e) {
@@ -96,7 +97,9 @@ export class PulumiCli {
     const bin = PulumiCli.locate(this.env.PATH ?? process.env.PATH);
     if (!bin) throw PULUMI_MISSING();
     const st = fs.statSync(bin);
-    const key = `${fs.realpathSync(bin)}|${st.size}|${st.mtimeMs}`;
+    // The project folder too: a version manager's shim (asdf, mise) is one file for every version, and
+    // picks the version by folder.
+    const key = `${fs.realpathSync(bin)}|${st.size}|${st.mtimeMs}|${this.workDir}`;
     const name = `pulumi-version-${crypto.createHash("sha256").update(key).digest("hex").slice(0, 16)}.json`;
     const file = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "ec2-rollback", name);
     try {
@@ -105,7 +108,11 @@ export class PulumiCli {
     } catch {
       // not cached yet
     }
-    const version = (await this.run(["version"], null)).trim().replace(/^v/, "");
+    const answer = (await this.run(["version"], null)).trim();
+    const version = /^v?(\d+\.\d+\.\d+[-+.\w]*)$/.exec(answer)?.[1];
+    if (!version) {
+      throw new Ec2RollbackError("PULUMI_FAILED", `\`pulumi version\` answered "${answer.slice(0, 60)}", not a version: is \`pulumi\` on PATH the Pulumi CLI?`);
+    }
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}`;

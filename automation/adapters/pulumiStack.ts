@@ -99,7 +99,8 @@ export class PulumiStack implements StackPort {
   // support stack tags" (pkg/cmd/pulumi/stack/stack_tag.go). That is "no tags kept", not a failure: the
   // operation record's read-back then finds nothing, and says so.
   private readTags(stack?: string): Promise<Record<string, string>> {
-    return this.withoutTags(() => this.cli.json<Record<string, string>>(["stack", "tag", "ls", "--json"], stack), {});
+    // A stack without tags may answer `null` (a nil map in Go).
+    return this.withoutTags(async () => (await this.cli.json<Record<string, string> | null>(["stack", "tag", "ls", "--json"], stack)) ?? {}, {});
   }
 
   async setTag(key: string, value: string): Promise<void> {
@@ -150,7 +151,8 @@ export class PulumiStack implements StackPort {
   project(): ProjectPort {
     return {
       otherStackNames: async () =>
-        (await this.cli.json<{ name: string; current?: boolean }[]>(["stack", "ls", "--json"], null)).filter((s) => !s.current && s.name !== this.name).map((s) => s.name),
+        // By name: `current` is the stack the user has selected in Pulumi, which need not be this one.
+        (await this.cli.json<{ name: string }[]>(["stack", "ls", "--json"], null)).filter((s) => s.name !== this.name).map((s) => s.name),
       read: async (name) => {
         const [config, tags, outputs] = await Promise.all([
           this.cli.json<ConfigJson>(["config", "--show-secrets", "--json"], name),
@@ -175,10 +177,9 @@ export class PulumiStack implements StackPort {
       const [{ LocalWorkspace, PulumiCommand, Stack }, version] = await Promise.all([import("@pulumi/pulumi/automation"), this.cli.version()]);
       const { SemVer } = await import("semver");
       // PulumiCommand.get always runs `pulumi version`; its constructor takes what that would find.
-      const command = new (PulumiCommand as unknown as new (command: string, version: InstanceType<typeof SemVer>) => PulumiCommandType)(
-        PulumiCli.locate(this.cli.environment.PATH ?? process.env.PATH) ?? "pulumi",
-        new SemVer(version),
-      );
+      // "pulumi" as PulumiCommand.get names it: an absolute path would put its folder first on the PATH of
+      // every command it runs (cmd.js run), and so of the program `up` runs (another node, another npm).
+      const command = new (PulumiCommand as unknown as new (command: string, version: InstanceType<typeof SemVer>) => PulumiCommandType)("pulumi", new SemVer(version));
       const ws = await LocalWorkspace.create({ workDir: this.workDir, envVars: this.cli.environment, pulumiCommand: command });
       ws.selectStack = async () => undefined;
       const stack = await Stack.select(this.name, ws);

@@ -1,6 +1,6 @@
 // RevisionStorePort over S3 (AWS SDK v3; @aws-sdk/lib-storage for multipart uploads).
 import * as fs from "fs";
-import { HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, HeadObjectCommandOutput, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { RevisionObject, RevisionStorePort, UploadFile, UploadProgress } from "../core/ports";
 import { aws, AWS_CALL_DEADLINE_MS } from "./awsErrors";
@@ -58,8 +58,11 @@ export class S3Revisions implements RevisionStorePort {
         try {
           return await (file.size <= SINGLE_PUT_MAX ? this.putOnce(bucket, key, file, o, abort.signal) : this.putInParts(bucket, key, file, o, abort));
         } catch (e) {
-          if (alreadyExists(e)) return undefined; // nothing was overwritten
-          throw e;
+          if (!alreadyExists(e)) throw e;
+          // Our own write, answered 412 on the SDK's retry after a lost response, is ours: the object
+          // there carries exactly our metadata (its sha256, who uploaded it). Anything else: nothing was
+          // overwritten, and the key is someone else's.
+          return this.ifOurs(bucket, key, o.metadata);
         }
       }, uploadDeadlineMs(file.size));
     } catch (e) {
@@ -68,6 +71,18 @@ export class S3Revisions implements RevisionStorePort {
     } finally {
       o.signal?.removeEventListener("abort", stop);
     }
+  }
+
+  private async ifOurs(bucket: string, key: string, metadata: Record<string, string>): Promise<RevisionObject | undefined> {
+    let r: HeadObjectCommandOutput | undefined;
+    try {
+      r = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    } catch {
+      return undefined; // cannot tell: not ours
+    }
+    const theirs = r?.Metadata ?? {};
+    const same = Object.entries(metadata).every(([k, v]) => theirs[k.toLowerCase()] === v);
+    return r && same ? { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(), versionId: r.VersionId, eTag: r.ETag } : undefined;
   }
 
   private async putOnce(bucket: string, key: string, file: UploadFile, o: PutOptions, signal: AbortSignal): Promise<RevisionObject> {

@@ -126,7 +126,7 @@ export const COMMANDS: CommandSpec[] = [
     async run({ g }) {
       const { status } = await import("../core/status");
       // CodeDeploy's and AWS Backup's SDK clients load while the stack is read.
-      const deps = await commandDeps(g, { history: true, services: ["ec2", ...APP_SERVICES, "backup"] });
+      const deps = await commandDeps(g, { history: true, services: ["ec2", "codedeploy", "backup"] });
       return status(await withBackup(await withAppServices(deps)));
     },
     examples: [

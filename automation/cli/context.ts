@@ -90,28 +90,32 @@ export async function openContext(g: GlobalOptions, o: { services?: Service[]; h
   return { stack, project: stack.project(), cloud, region, projectDir, backend: backend.description };
 }
 
-/** S3 and CodeDeploy adapters for the app-layer commands, in the stack's region. */
+/** S3 and CodeDeploy adapters for the app-layer commands, in the stack's region; each SDK client is made on first use. */
 export async function openAppServices(ctx: CommandContext): Promise<{ store: RevisionStorePort; deploy: DeployPort }> {
-  const { S3Client } = await import("@aws-sdk/client-s3");
-  const { CodeDeployClient } = await import("@aws-sdk/client-codedeploy");
-  const { S3Revisions } = await import("../adapters/s3Revisions");
-  const { CodeDeployService } = await import("../adapters/codeDeploy");
   return {
-    store: new S3Revisions(withErrorContext(new S3Client(clientConfig(ctx.region)))),
-    deploy: new CodeDeployService(withErrorContext(new CodeDeployClient(clientConfig(ctx.region)))),
+    store: onFirstCall(async () => {
+      const [{ S3Client }, { S3Revisions }] = await Promise.all([import("@aws-sdk/client-s3"), import("../adapters/s3Revisions")]);
+      return new S3Revisions(withErrorContext(new S3Client(clientConfig(ctx.region))));
+    }),
+    deploy: onFirstCall(async () => {
+      const [{ CodeDeployClient }, { CodeDeployService }] = await Promise.all([import("@aws-sdk/client-codedeploy"), import("../adapters/codeDeploy")]);
+      return new CodeDeployService(withErrorContext(new CodeDeployClient(clientConfig(ctx.region))));
+    }),
   };
 }
 
-/** The CloudWatch alarms adapter, in the stack's region. */
+/** The CloudWatch alarms adapter, in the stack's region, made on first use. */
 export async function openAlarms(ctx: CommandContext): Promise<AlarmPort> {
-  const { CloudWatchClient } = await import("@aws-sdk/client-cloudwatch");
-  const { CloudWatchAlarms } = await import("../adapters/cloudWatchAlarms");
-  return new CloudWatchAlarms(withErrorContext(new CloudWatchClient(clientConfig(ctx.region))));
+  return onFirstCall(async () => {
+    const [{ CloudWatchClient }, { CloudWatchAlarms }] = await Promise.all([import("@aws-sdk/client-cloudwatch"), import("../adapters/cloudWatchAlarms")]);
+    return new CloudWatchAlarms(withErrorContext(new CloudWatchClient(clientConfig(ctx.region))));
+  });
 }
 
-/** The AWS Backup adapter, in the stack's region. */
+/** The AWS Backup adapter, in the stack's region, made on first use. */
 export async function openBackup(ctx: CommandContext): Promise<BackupPort> {
-  const { BackupClient } = await import("@aws-sdk/client-backup");
-  const { AwsBackup } = await import("../adapters/awsBackup");
-  return new AwsBackup(withErrorContext(new BackupClient(clientConfig(ctx.region))));
+  return onFirstCall(async () => {
+    const [{ BackupClient }, { AwsBackup }] = await Promise.all([import("@aws-sdk/client-backup"), import("../adapters/awsBackup")]);
+    return new AwsBackup(withErrorContext(new BackupClient(clientConfig(ctx.region))));
+  });
 }

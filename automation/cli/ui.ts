@@ -84,8 +84,8 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
   const spinner = ora({ stream: stderr, discardStdin: false, isEnabled: true });
   // ora colours its frame with chalk, which does not read NO_COLOR: no colour means none (index.js `if (this.color)`).
   if (!o.colour) spinner.color = false as unknown as typeof spinner.color;
-  /** The step under way: its text, its latest progress, when it began. */
-  let current: { text: string; progress: string; since: number } | undefined;
+  /** The step under way: its text, its latest progress, when it began; `transient`: progress with no step, not kept. */
+  let current: { text: string; progress: string; since: number; transient?: boolean } | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const render = () => {
     if (!current) return;
@@ -96,7 +96,8 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
   const settle = () => {
     if (!current) return;
     const took = Date.now() - current.since;
-    spinner.stopAndPersist({ symbol: m.step, text: took >= 1000 ? `${current.text} ${m.dim(`(${elapsed(took)})`)}` : current.text });
+    if (current.transient) spinner.stop();
+    else spinner.stopAndPersist({ symbol: m.step, text: took >= 1000 ? `${current.text} ${m.dim(`(${elapsed(took)})`)}` : current.text });
     current = undefined;
     clearInterval(ticker);
     live.delete(handle);
@@ -109,18 +110,12 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
   return {
     interactive: o.interactive,
     verbose: o.verbose,
-    step: (text) => {
-      settle();
-      current = { text, progress: "", since: Date.now() };
-      live.add(handle);
-      render();
-      spinner.start();
-      ticker = setInterval(render, 1000);
-      ticker.unref();
-    },
+    step: (text) => begin({ text, progress: "", since: Date.now() }),
     progress: (text) => {
-      if (!current) return void line(m.step, text);
-      current.progress = text;
+      // Progress belongs to the step under way; with none, it shows alone until the next line, not kept.
+      if (!current) return begin({ text, progress: "", since: Date.now(), transient: true });
+      if (current.transient) current.text = text;
+      else current.progress = text;
       render();
     },
     succeed: (text) => line(m.ok, text),
@@ -131,6 +126,16 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
       return ask(stdin, stderr, q);
     },
   };
+
+  function begin(step: NonNullable<typeof current>): void {
+    settle();
+    current = step;
+    live.add(handle);
+    render();
+    spinner.start();
+    ticker = setInterval(render, 1000);
+    ticker.unref();
+  }
 }
 
 /** One line per step and result; progress at most every 15 s, so long waits stay readable in logs. */

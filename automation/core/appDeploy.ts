@@ -132,6 +132,7 @@ export async function deployFolder(
   // 3. Bundle, into a temporary file that goes once it is uploaded, or when the deploy stops.
   const bundle = await buildBundle(dir, listing, appspec);
   try {
+    if (o.signal?.aborted) throw new InterruptedError("interrupted while bundling; nothing was uploaded or deployed");
     ui.succeed(`bundled ${bundle.fileCount} files, ${formatBytes(bundle.size)}, sha256 ${bundle.sha256Hex.slice(0, 12)}…`);
 
     await refuseIfRecorded(stack);

@@ -90,7 +90,13 @@ export interface Bundle {
 export async function buildBundle(dir: string, listing: FolderListing, appspec: string): Promise<Bundle> {
   const prefix = path.join(os.tmpdir(), "ec2rb-bundle-");
   const tmp = await fs.promises.mkdtemp(prefix).catch((e) => Promise.reject(bundleError(dir, prefix, e))); // mode 0700
-  const remove = () => fs.promises.rm(tmp, { recursive: true, force: true });
+  // Gone at exit too, however the process ends its run (a second Ctrl-C exits at once): a bundle can be GiBs.
+  const atExit = () => fs.rmSync(tmp, { recursive: true, force: true });
+  process.once("exit", atExit);
+  const remove = async () => {
+    process.off("exit", atExit);
+    await fs.promises.rm(tmp, { recursive: true, force: true });
+  };
   try {
     const file = path.join(tmp, "bundle.zip");
     return { path: file, ...(await writeZip(dir, listing, appspec, file)), remove };

@@ -87,6 +87,8 @@ export async function prune(
   await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Deregister ${remove.length} AMI(s) and delete their snapshots (up to ${freedGiB} GiB)? This cannot be undone.`, "delete AMIs");
   // Asked again after the question (which can wait): a change another stack started meanwhile counts.
+  // What every stack needs now, this one included: its own reads from before the question are forgotten.
+  deps.stack.refresh();
   const now = await projectProtections(deps);
   const going = remove.filter((r) => !now.some((p) => p.pin === r.name || p.pin === r.amiId));
   for (const r of remove.filter((x) => !going.includes(x))) ui.warn(`keeping ${r.name} after all: another stack came to need it while you were asked`);

@@ -9,7 +9,7 @@ export interface Screen {
   code: number | null;
   /** Everything written to the terminal, escape sequences included. */
   raw: string;
-  /** The screen's lines at the end (scrollback included), trailing blanks trimmed. */
+  /** The screen's lines at the end (scrollback included; a wrapped line joined again), trailing blanks trimmed. */
   lines: string[];
 }
 
@@ -35,7 +35,13 @@ export function inTerminal(args: string[], env: NodeJS.ProcessEnv, o: { cols?: n
       term.write(raw, () => {
         const b = term.buffer.active;
         const lines: string[] = [];
-        for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? "");
+        // A line the terminal wrapped is one line of output.
+        for (let i = 0; i < b.length; i++) {
+          const line = b.getLine(i);
+          const text = line?.translateToString(true) ?? "";
+          if (line?.isWrapped && lines.length) lines[lines.length - 1] += text;
+          else lines.push(text);
+        }
         while (lines.length && !lines[lines.length - 1]) lines.pop();
         term.dispose();
         resolve({ code, raw, lines });

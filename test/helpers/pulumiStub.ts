@@ -18,6 +18,8 @@ export interface StubState {
   upSleepMs?: number;
   /** Stack commands need PULUMI_CONFIG_PASSPHRASE, as a passphrase-encrypted stack does. */
   needsPassphrase?: boolean;
+  /** The stack the user has selected in Pulumi (`current` in `pulumi stack ls`); default dev. */
+  selected?: string;
   /** The machine keys the last `up` applied (for the engine steps of the next one); unset = the newest history entry's config. */
   applied?: Record<string, string>;
   /** Stack tags (`pulumi stack tag …`), kept in the backend. */
@@ -85,7 +87,7 @@ if (state.holdMs && a !== "up") sleep(state.holdMs);
 if (a === "version") { process.stdout.write("v3.200.0\n"); process.exit(0); }
 if (a === "stack" && b === "ls") {
   const names = state.stacks.concat(Object.keys(state.otherStacks || {}));
-  process.stdout.write(JSON.stringify(names.map((name) => ({ name, current: name === "dev", updateInProgress: false })))); process.exit(0);
+  process.stdout.write(JSON.stringify(names.map((name) => ({ name, current: name === (state.selected || "dev"), updateInProgress: false })))); process.exit(0);
 }
 const other = stack && state.otherStacks ? state.otherStacks[stack] : undefined;
 if (typeof other === "string") fail("error: " + other);

@@ -194,6 +194,12 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
     expect(await s.tags()).to.deep.equal({});
   });
 
+  it("the project's other stacks are every stack but this one, the one the user has selected in Pulumi included", async () => {
+    stub.setState({ ...stubState(), selected: "prod", otherStacks: { prod: { config: {} }, qa: { config: {} } } });
+    const s = await open();
+    expect((await s.project().otherStackNames()).sort()).to.deep.equal(["prod", "qa"]);
+  });
+
   it("the read path's errors, one line each: missing passphrase, unknown stack, missing CLI", async () => {
     stub.setState({ ...stubState(), needsPassphrase: true });
     const saved = process.env.PULUMI_CONFIG_PASSPHRASE;

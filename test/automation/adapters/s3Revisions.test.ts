@@ -10,6 +10,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -107,6 +108,17 @@ describe("S3 revisions store: putNew", function () {
     s3.on(PutObjectCommand).rejects(preconditionFailed());
     const b = bundle(1000);
     expect(await store().putNew(BUCKET, KEY, b.file, { sha256Base64: b.sha256Base64, metadata: b.metadata })).to.equal(undefined);
+  });
+
+  it("412 on the SDK's retry of our own write (the first answer lost): the object there carries our metadata, so it is ours", async () => {
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    const b = bundle(1000);
+    const lower = Object.fromEntries(Object.entries(b.metadata).map(([k, v]) => [k.toLowerCase(), v]));
+    s3.on(HeadObjectCommand).resolves({ Metadata: lower, ContentLength: 1000, VersionId: "v1" });
+    const put = await store().putNew(BUCKET, KEY, b.file, { sha256Base64: b.sha256Base64, metadata: b.metadata });
+    expect(put).to.deep.include({ key: KEY, size: 1000, versionId: "v1" });
+    s3.on(HeadObjectCommand).resolves({ Metadata: { ...lower, sha256: "someone else's" }, ContentLength: 1000 });
+    expect(await store().putNew(BUCKET, KEY, b.file, { sha256Base64: b.sha256Base64, metadata: b.metadata }), "another upload: not ours").to.equal(undefined);
   });
 
   it("a part S3 refuses fails the upload, which is aborted (no parts left behind) and never completed", async () => {

@@ -86,6 +86,20 @@ describe("prune", function () {
     expect(w.ui.lines).to.include("warn keeping myapp-v1.2.1 after all: another stack came to need it while you were asked");
   });
 
+  it("this stack too is read again after the question (its reads from before it are forgotten), before anything is deleted", async () => {
+    const w = { ...world(), ui: new FakeUi(true, true) };
+    let asked = -1;
+    w.ui.confirm = async () => {
+      asked = w.stack.calls.length;
+      return true;
+    };
+    await prune(w, { keep: 0, yes: false, dryRun: false });
+    const [refreshed, reread] = [w.stack.calls.indexOf("refresh", asked), w.stack.calls.indexOf("config", asked)];
+    expect(refreshed, w.stack.calls.join(", ")).to.be.at.least(asked);
+    expect(reread, "the re-check reads this stack's config after forgetting it").to.be.above(refreshed);
+    expect(w.cloud.deregistered.length).to.be.above(0);
+  });
+
   it("a stack whose config cannot be read blocks the deletion, named; nothing is deleted on a guess (dry run too)", async () => {
     const w = world();
     w.project.add("prod", "myapp-v1.2.1");

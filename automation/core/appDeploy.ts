@@ -12,6 +12,7 @@ import { Ec2RollbackError, InterruptedError } from "./errors";
 import { nearestNames } from "./nearest";
 import { poll } from "./poll";
 import { AlarmPort, Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { HISTORY, liveDeployment, succeededNewestFirst } from "./liveRevision";
 import { recordAppOnServingRelease } from "./releases";
 import { readStack, requireOutputs } from "./stackState";
 
@@ -192,21 +193,6 @@ export interface RevisionInfo {
   /** Status of the last deployment of this revision; "never deployed" when none. */
   status: string;
   live: boolean;
-}
-
-/** Deployments read to find the live version and the previous one: the newest 100. */
-export const HISTORY = 100;
-
-/** Successful deployments of a revision, the most recently completed first. */
-function succeededNewestFirst(deployments: DeploymentInfo[]): (DeploymentInfo & { revision: S3Location })[] {
-  return deployments
-    .filter((d): d is DeploymentInfo & { revision: S3Location } => d.status === "Succeeded" && !!d.revision)
-    .sort((a, b) => (b.completeTime?.getTime() ?? 0) - (a.completeTime?.getTime() ?? 0));
-}
-
-/** The deployment whose revision serves now: the most recently completed successful one. */
-export function liveDeployment(deployments: DeploymentInfo[]): (DeploymentInfo & { revision: S3Location }) | undefined {
-  return succeededNewestFirst(deployments)[0];
 }
 
 /** The version serving now: the revision of the most recently completed successful deployment. */

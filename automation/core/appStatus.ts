@@ -1,7 +1,7 @@
 // The app layer for `status`: the revision live now and the group's last deployment (CodeDeploy).
 // Reads only; a group that cannot be read is the layer's error, in one line.
 import { versionOfRevisionKey } from "../../contract/naming";
-import { HISTORY, liveDeployment } from "./appDeploy";
+import { HISTORY, liveDeployment } from "./liveRevision";
 import { messageOf } from "./errors";
 import { DeployPort, DeploymentInfo, StackOutputs } from "./ports";
 import { requireOutputs } from "./stackState";

@@ -62,7 +62,9 @@ export class PulumiCli {
   async run(args: string[], stack: string | null = this.stackName): Promise<string> {
     const bin = PulumiCli.locate(this.env.PATH ?? process.env.PATH);
     if (!bin) throw PULUMI_MISSING();
-    const full = [...args, ...(stack ? ["--stack", stack] : []), "--non-interactive"];
+    // Never an empty `--stack`: `pulumi` would act on whichever stack the user has selected.
+    if (stack === "") throw new Ec2RollbackError("USAGE", "no stack named (an empty --stack or PULUMI_STACK): name the stack, e.g. --stack dev; nothing was changed");
+    const full = [...args, ...(stack === null ? [] : ["--stack", stack]), "--non-interactive"];
     try {
       return await new Promise<string>((resolve, reject) => {
         execFile(

@@ -36,7 +36,14 @@ const define = <R>(spec: CommandSpec<R>): CommandSpec => spec as CommandSpec;
 
 /** The options of every command, given before or after it. */
 export const GLOBAL_OPTIONS: Option[] = [
-  new Option("-s, --stack <name>", "Pulumi stack").env("PULUMI_STACK").default("dev"),
+  new Option("-s, --stack <name>", "Pulumi stack")
+    .env("PULUMI_STACK")
+    .default("dev")
+    // An empty name would make `pulumi` act on whichever stack is selected: never.
+    .argParser((v: string) => {
+      if (!v.trim()) throw new Ec2RollbackError("USAGE", "--stack is empty (is PULUMI_STACK set to nothing?): name the stack, e.g. --stack dev; nothing was changed");
+      return v;
+    }),
   new Option("-C, --cwd <dir>", "the Pulumi project folder").default("."),
   new Option("--json", "print the result as JSON (progress stays on stderr)").default(false),
   new Option("-y, --yes", "do not ask for confirmation (required when there is no terminal)").default(false),
@@ -53,10 +60,14 @@ async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
   const os = await import("os");
+  const ui = createUi(g);
+  // What is happening while the stack and AWS are read (a spinner with its time on a terminal; in a log,
+  // only if it takes over 15 s); the first step or result replaces it.
+  ui.progress(`reading stack ${g.stack} and AWS`);
   const context = await openContext(g, o).catch(async (e: unknown) => {
     throw await (await import("./stacks")).withProjectStacks(e, g);
   });
-  return { ...context, ui: createUi(g), clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
+  return { ...context, ui, clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
 
 const APP_SERVICES: Service[] = ["s3", "codedeploy", "cloudwatch"];

@@ -143,7 +143,7 @@ export function formatRollback(r: RollbackResult): string {
     `machine      ${r.instanceBefore ?? "?"} -> ${r.instanceAfter ?? "?"} (${r.liveSlot}; ${how})`,
     `healthy in   ${seconds(r.timeToCandidateHealthyMs)} (checked through its own address, before serving anyone)`,
     `serving in   ${seconds(r.timeToServingMs)} (flip ${seconds(r.flipMs)})`,
-    `bake         ${r.bake ? (r.bake.result === "passed" ? `passed, ${r.bake.plannedMs / 60_000} min without an alarm` : "skipped") : "-"}`,
+    `bake         ${r.bake ? (r.bake.result === "passed" ? `passed, ${r.bake.plannedMs / 60_000} min without an alarm` : r.bake.result === "unknown" ? "unknown: the alarms could not be read (not recorded as a good release)" : "skipped") : "-"}`,
     `previous     ${r.previous ? `${r.previous.pin} on ${r.previous.slot} (${r.previous.instanceId ?? "?"}): ${kept}` : "-"}`,
     `total        ${seconds(r.totalMs)}`,
   ].join("\n");

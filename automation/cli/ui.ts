@@ -42,7 +42,7 @@ export function createUi(o: UiOptions): Ui {
   const interactive = !!stdin.isTTY && !!stderr.isTTY;
   const colour = wantsColour({ flag: o.color, env, isTTY: !!stderr.isTTY });
   if (stderr.isTTY && env.TERM !== "dumb") return terminalUi(stderr, stdin, { interactive, colour, verbose: !!o.verbose });
-  return plainUi(stderr, interactive, () => Date.now(), { verbose: !!o.verbose, colour });
+  return plainUi(stderr, interactive, () => Date.now(), { verbose: !!o.verbose, colour, stdin });
 }
 
 /** A yes/no question; Ctrl-C at it is an interruption (exit 130), end of input a no. */
@@ -57,7 +57,9 @@ function ask(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: str
       reject(new InterruptedError("interrupted at the question (Ctrl-C); nothing changed"));
     });
     rl.on("close", () => {
-      if (!answered) resolve(false);
+      if (answered) return;
+      stderr.write("\n"); // end of input (Ctrl-D): what follows starts on a line of its own
+      resolve(false);
     });
     rl.question(`${question} [y/N] `, (answer) => {
       answered = true;
@@ -139,8 +141,14 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
 }
 
 /** One line per step and result; progress at most every 15 s, so long waits stay readable in logs. */
-export function plainUi(stderr: { write(s: string): unknown }, interactive = false, now = () => Date.now(), o: { verbose?: boolean; colour?: boolean } = {}): Ui {
-  let lastProgress = 0;
+export function plainUi(
+  stderr: { write(s: string): unknown },
+  interactive = false,
+  now = () => Date.now(),
+  o: { verbose?: boolean; colour?: boolean; stdin?: NodeJS.ReadStream } = {},
+): Ui {
+  // Progress in a log only once a wait has lasted 15 s (from the start, or the last step or progress line).
+  let lastProgress = now();
   const m = marks(!!o.colour);
   const line = (mark: string, t: string) => stderr.write(`${new Date(now()).toISOString().slice(11, 19)} ${mark} ${t}\n`);
   return {
@@ -158,6 +166,7 @@ export function plainUi(stderr: { write(s: string): unknown }, interactive = fal
     succeed: (t) => line(m.ok, t),
     fail: (t) => line(m.fail, t),
     warn: (t) => line(m.warn, t),
-    confirm: async () => false,
+    // A person at a terminal without a spinner (TERM=dumb) is asked all the same.
+    confirm: async (q) => (interactive && o.stdin ? ask(o.stdin, stderr as NodeJS.WriteStream, q) : false),
   };
 }

@@ -20,9 +20,13 @@ export function parseBackupWhen(spec: string): Date | "latest" | undefined {
     const d = new Date(`${w}T23:59:59.999Z`);
     return Number.isNaN(d.getTime()) ? undefined : d;
   }
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?$/.test(w)) {
+  const m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?$/.exec(w);
+  if (m) {
     const d = new Date(w.endsWith("Z") ? w : `${w}Z`);
-    return Number.isNaN(d.getTime()) ? undefined : d;
+    if (Number.isNaN(d.getTime())) return undefined;
+    // A time means the whole of its last unit, as a date means the whole day: `…T04:07:15Z` (as `versions`
+    // lists a point, whose real time has a fraction of a second) is that point, not the one before it.
+    return new Date(d.getTime() + (m[1] === undefined ? 59_999 : m[2] === undefined ? 999 : 0));
   }
   return undefined;
 }

@@ -81,7 +81,8 @@ export interface RollbackResult {
   /** The flip's own update. */
   flipMs?: number;
   /** The bake: how long it was to watch the alarms (`bakeMinutes` or --bake, in ms), whether it ran, and how long it took. */
-  bake?: { plannedMs: number; result: "passed" | "skipped"; durationMs: number };
+  /** `unknown`: the alarms could not be read (at all, or at the end): the target serves, but is not a good release. */
+  bake?: { plannedMs: number; result: "passed" | "skipped" | "unknown"; durationMs: number };
   /** The machine that served before, and what became of it. */
   previous?: { slot: Slot; pin: string; instanceId?: string; kept: KeepPrevious };
   totalMs: number;
@@ -321,10 +322,10 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });
   }
 
-  // A good release: it served, passed its checks and its bake.
+  // A good release: it served, passed its checks and its bake (a bake whose alarms could not be read is no pass).
   await recordRelease(
     deps,
-    { version: target.pin, amiId: target.image.id, servedFrom: isoSeconds(flipStart), good: true, outcome: "served" },
+    { version: target.pin, amiId: target.image.id, servedFrom: isoSeconds(flipStart), good: bake?.result !== "unknown", outcome: "served" },
     { version: current, amiId: outputs.amiId },
   );
 
@@ -459,6 +460,9 @@ async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, 
   const interval = o.bakePollMs ?? 10_000;
   ui.step(`baking: watching ${names.join(", ")} for ${minutes} min (an alarm flips back at once)`);
   const start = clock.now();
+  /** Reads that answered, and whether the last one did: a bake passes only on alarms it has seen. */
+  let answered = 0;
+  let lastAnswered = false;
   await poll({ clock, ui, what: "bake", timeoutMs: bakeMs + interval, intervalMs: interval, signal: o.signal }, async (elapsed) => {
     let progress: string;
     try {
@@ -469,14 +473,21 @@ async function watchAlarms(deps: RollbackDeps, names: string[], bakeMs: number, 
         throw new Ec2RollbackError("CHANGE_FAILED", `alarm ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ""}`).join(", ")} during the bake`);
       }
       progress = "alarms OK";
+      answered++;
+      lastAnswered = true;
     } catch (e) {
       if (e instanceof Ec2RollbackError && e.code === "CHANGE_FAILED") throw e;
       progress = `alarms unknown (${messageOf(e)}), asking again`;
+      lastAnswered = false;
     }
     if (elapsed >= bakeMs) return { done: true, value: undefined };
     const left = Math.ceil((bakeMs - elapsed) / 1000);
     return { done: false, progress: `${progress}, ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left` };
   });
+  if (!answered || !lastAnswered) {
+    ui.warn(`bake unknown: the alarms could not be read ${answered ? "at its end" : "at all"} in ${minutes} min; the target serves, but is not recorded as a good release`);
+    return { plannedMs: bakeMs, result: "unknown", durationMs: clock.now() - start };
+  }
   ui.succeed(`bake passed: no alarm in ${minutes} min`);
   return { plannedMs: bakeMs, result: "passed", durationMs: clock.now() - start };
 }

@@ -4,7 +4,7 @@ import { BackupClient, DescribeBackupJobCommand, ListRecoveryPointsByBackupVault
 import { AwsBackup } from "../../../automation/adapters/awsBackup";
 import { backupTagValue } from "../../../contract/naming";
 import { backupNow } from "../../../automation/core/backup";
-import { parseBackupWhen, pickRecoveryPoint } from "../../../automation/core/recoveryPoints";
+import { parseBackupWhen, pickRecoveryPoint, recoveryPointTarget } from "../../../automation/core/recoveryPoints";
 import { rollback } from "../../../automation/core/rollback";
 import { listVersions } from "../../../automation/core/versions";
 import { FakeUi, image, world } from "../../helpers/fakes";
@@ -109,7 +109,10 @@ describe("backups as rollback points", function () {
     it("parses backup:latest, a date (end of that UTC day) and a date-time", () => {
       expect(parseBackupWhen("backup:latest")).to.equal("latest");
       expect((parseBackupWhen("backup:2026-11-21") as Date).toISOString()).to.equal("2026-11-21T23:59:59.999Z");
-      expect((parseBackupWhen("backup:2026-11-21T05:00") as Date).toISOString()).to.equal("2026-11-21T05:00:00.000Z");
+      // A time means the whole of its last unit, so a point listed to the second is that point.
+      expect((parseBackupWhen("backup:2026-11-21T05:00") as Date).toISOString()).to.equal("2026-11-21T05:00:59.999Z");
+      expect((parseBackupWhen("backup:2026-11-21T05:00:07Z") as Date).toISOString()).to.equal("2026-11-21T05:00:07.999Z");
+      expect((parseBackupWhen("backup:2026-11-21T05:00:07.250Z") as Date).toISOString()).to.equal("2026-11-21T05:00:07.250Z");
       expect(parseBackupWhen("backup:yesterday")).to.equal(undefined);
       expect(parseBackupWhen("backup:2026-13-45")).to.equal(undefined);
     });
@@ -121,6 +124,11 @@ describe("backups as rollback points", function () {
       expect(pickRecoveryPoint(pts, "latest")!.amiId).to.equal("ami-0000000000000b02a"); // CREATING is skipped
       expect(pickRecoveryPoint(pts, at("2026-11-19T00:00:00Z"))).to.equal(undefined); // none before
       expect(pickRecoveryPoint([{ ...pts[2] }], "latest")).to.equal(undefined); // only non-completed
+      // As `versions` names a point (to the second) while AWS keeps a fraction: that very point.
+      const fractional = [{ ...pts[0], createdAt: new Date("2026-11-24T04:07:15.734Z") }, { ...pts[1], createdAt: new Date("2026-11-21T04:07:15.000Z") }];
+      const listed = recoveryPointTarget(fractional[0]);
+      expect(listed).to.equal("backup:2026-11-24T04:07:15Z");
+      expect(pickRecoveryPoint(fractional, parseBackupWhen(listed) as Date)).to.equal(fractional[0]);
     });
 
     it("pins the recovery point's AMI id through the same machine change (the standby first, then the flip)", async () => {

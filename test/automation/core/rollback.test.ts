@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { releasesOf } from "../../../automation/core/releases";
 import { explainAwsError } from "../../../automation/adapters/awsErrors";
 import { Ec2RollbackError, StackLockedError } from "../../../automation/core/errors";
 import { previousPin } from "../../../automation/core/history";
@@ -184,6 +185,23 @@ describe("machine change: two machines, one address", function () {
     ok.alarms.states = async (names) =>
       names.map((name) => ({ name, state: name.endsWith("app-health") && ok.clock.now() < T0 + 150_000 ? "ALARM" : "OK", since: new Date(T0 - 600_000), windowMs: 180_000 }));
     expect((await rollback(deps(ok), { ...OPTS, target: "1.2.3" })).bake!.result).to.equal("passed");
+  });
+
+  it("a bake whose alarms cannot be read is 'unknown', never 'passed': the target serves, but is not recorded as a good release", async () => {
+    for (const failing of ["always", "at the end"] as const) {
+      const w = world("myapp-v1.2.2");
+      const bakeEnds = T0 + 60_000 + 300_000;
+      w.alarms.states = async (names) => {
+        if (failing === "always" || w.clock.now() >= bakeEnds - 10_000) throw Object.assign(new Error("CloudWatch DescribeAlarms: Throttling"), { name: "ThrottlingException" });
+        return names.map((name) => ({ name, state: "OK" }));
+      };
+      const r = await rollback(deps(w), { ...OPTS, target: "1.2.3" });
+      expect(r.status, failing).to.equal("changed");
+      expect(r.bake!.result, failing).to.equal("unknown");
+      expect(w.ui.lines.some((l) => l.startsWith("warn bake unknown: the alarms could not be read")), failing).to.equal(true);
+      const release = releasesOf(w.stack.tags_).find((x) => x.version === "myapp-v1.2.3");
+      expect(release?.good, failing).to.equal(false);
+    }
   });
 
   it("keepPrevious=none removes the previous machine after the bake; --bake 0 skips the bake", async () => {

@@ -159,7 +159,13 @@ export function explainAwsError(e: unknown, call: AwsCall | undefined = callOf(e
   const changed = reads(call) ? "nothing was changed" : "whether it took effect is unknown";
 
   if (name === "CredentialsProviderError" || (/Could not load credentials|credential/i.test(msg) && /provider|load/i.test(msg))) {
-    return fail("AWS_CREDENTIALS", "no AWS credentials found, so nothing was sent: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again");
+    const profile = env.AWS_PROFILE;
+    return fail(
+      "AWS_CREDENTIALS",
+      profile
+        ? `AWS profile "${profile}" (AWS_PROFILE) gave no credentials, so nothing was sent: check it exists in ~/.aws/config or ~/.aws/credentials (for SSO: \`aws sso login --profile ${profile}\`), and try again`
+        : "no AWS credentials found, so nothing was sent: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and try again",
+    );
   }
   if (/ExpiredToken|TokenRefreshRequired|SSO.*expired/i.test(name + msg)) {
     return fail("AWS_CREDENTIALS", "your AWS session has expired, so AWS did nothing: log in again (`aws sso login` or new keys) and try again");

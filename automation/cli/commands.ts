@@ -148,7 +148,13 @@ export const COMMANDS: CommandSpec[] = [
     verdict: (r: import("../core/status").StatusReport) =>
       r.consistent
         ? undefined
-        : { exitCode: 3, line: `stack "${r.stack}" is not consistent: ${r.problems.join("; ")}; finish it with \`ec2-rollback recover\`` },
+        : {
+            exitCode: 3,
+            // A stack that was never deployed is not finished by `recover` (which would run `up` under its own record).
+            line: r.problems.some((p) => p.startsWith("the stack has no elasticIpAllocationId output"))
+              ? `stack "${r.stack}" is not deployed yet: ${r.problems.join("; ")}`
+              : `stack "${r.stack}" is not consistent: ${r.problems.join("; ")}; finish it with \`ec2-rollback recover\``,
+          },
   }),
 
   define({
@@ -307,7 +313,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       ["ec2-rollback deploy examples/app --version 1.0.1", "bundle, upload, deploy and follow version 1.0.1 of the folder"],
       ["ec2-rollback deploy app/ --version 1.4.1 --ignore-alarms --yes", "ship the fix while an alarm of the group fires"],
-      ["ec2-rollback deploy app/ --version 1.4.2 --no-wait --json", "print the deployment id and exit"],
+      ["ec2-rollback deploy app/ --version 1.4.2 --yes --no-wait --json", "in a script: no question, print the deployment id and exit"],
     ],
     async run({ g, args: [dir], opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");

@@ -42,7 +42,7 @@ function machineLine(m: MachineReport | null, now: number): string {
   if (!m) return "none (no second machine: `ec2-rollback release <version>` makes one)";
   const i = m.instance;
   // EC2's launch time is the machine's last start, whatever its state now.
-  const where = i ? `${i.id} ${i.state}${i.address ? ` at ${i.address}` : ""}${i.launchTime ? `, started ${when(i.launchTime, now)}` : ""}` : "no instance";
+  const where = i ? `${i.id} ${i.state}${i.address ? ` at ${i.address}` : ""}${i.launchTime ? `, started ${when(i.launchTime, now)}` : ""}` : "its machine not read (see below)";
   return `${m.version}${m.amiId ? ` (${m.amiId})` : ""} on ${m.slot}: ${where}`;
 }
 

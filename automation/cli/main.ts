@@ -74,6 +74,7 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
+    settleTerminal(); // the step under way stays a line; the message starts on one of its own
     if (controller.signal.aborted) {
       io.stderr(
         `ec2-rollback: ${name} again: quitting now, which stops a running \`pulumi\` at once (its update may stay locked: \`pulumi cancel\`); ` +
@@ -81,7 +82,7 @@ async function withInterrupt<T>(io: Io, f: (signal: AbortSignal) => Promise<T>):
       );
       io.exit(130);
     }
-    io.stderr(`\nec2-rollback: ${name}: stopping; what was changed is put back (${name === "SIGINT" ? "Ctrl-C" : name} again to quit now)\n`);
+    io.stderr(`ec2-rollback: ${name}: stopping; what was changed is put back (${name === "SIGINT" ? "Ctrl-C" : name} again to quit now)\n`);
     controller.abort(name);
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);

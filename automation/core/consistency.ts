@@ -28,6 +28,9 @@ export async function amiOfPin(cloud: CloudPort, pin: string): Promise<string | 
 }
 
 /** `ignoreOperation`: judge config, outputs and what serves only (an operation about to end its own record). */
+/** A stack whose program has not run (or an older program's outputs): `pulumi up` is the fix, not `recover`. */
+export const NOT_DEPLOYED = "the stack has no elasticIpAllocationId output (never deployed, or by an older program): run `pulumi up` first";
+
 export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPort }, state?: StackState, o: { ignoreOperation?: boolean } = {}): Promise<Consistency> {
   const { stack, cloud } = deps;
   const [{ settings, outputs }, operation] = await Promise.all([state ?? readStack(stack), o.ignoreOperation ? undefined : readRecord(stack)]);
@@ -59,7 +62,8 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
     addressNow = address;
     pinAmiNow = pinAmi;
     if (!pinAmi) problems.push(`the pinned version ${pin} is no AMI of this account`);
-    if (!address) problems.push("the stack has no Elastic IP (no elasticIpAllocationId output, or it does not exist)");
+    if (!outputs.elasticIpAllocationId) problems.push(NOT_DEPLOYED);
+    else if (!address) problems.push(`the stack's Elastic IP ${outputs.elasticIpAllocationId} does not exist`);
     else if (!address.instanceId) problems.push(`the Elastic IP ${address.publicIp} is on no machine`);
     else {
       if (outputs.instanceId && address.instanceId !== outputs.instanceId) {

@@ -217,6 +217,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   let candidateId: string;
   /** Whether an update of this change has begun (then a lock is a failure to undo, not "nothing ran"). */
   let changed = false;
+  /** Whether the target is on the standby and being checked (else the update putting it there failed). */
+  let checking = false;
   try {
     let after = outputs;
     const standbyNow = outputs.standbyInstanceId ? await cloud.describeInstance(outputs.standbyInstanceId) : undefined;
@@ -236,6 +238,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     }
     candidateId = requireOutputs(stack.name, after, ["standbyInstanceId"]).standbyInstanceId;
     await op.phase("check", ui);
+    checking = true;
+    ui.step(`checking ${target.label} on ${candidateId} (${standbySlot}) through its own address`);
     // One bound on the whole check (each AWS call is bounded too).
     const checkEnds = clock.now() + o.verifyTimeoutMs;
     const machine = await waitForMachine(deps, candidateId, target.image.id, check);
@@ -257,7 +261,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     await recordRelease(deps, { version: target.pin, amiId: target.image.id, good: false, outcome: interrupted(e) ? "interrupted" : "failed" });
     const never = interrupted(e)
       ? `${target.label} was interrupted on the standby machine (${standbySlot}); it never served anyone`
-      : `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
+      : checking
+        ? `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`
+        : `${target.label} could not be put on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
     if (!o.revert) {
       const ended = await finish();
       throw new Ec2RollbackError(
@@ -302,6 +308,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     flipMs = clock.now() - flipStart;
     // (e) Check through the Elastic IP, within one bound.
     const verifyEnds = clock.now() + o.verifyTimeoutMs;
+    ui.step(`checking ${target.label} through the address ${addr.publicIp}`);
     await waitForAddress(deps, addr.elasticIpAllocationId, candidateId, check);
     const url = o.healthUrl ?? after.healthCheckUrl;
     if (o.healthCheck && deps.http && url) await waitForApp({ ...deps, http: deps.http }, url, { ...check, timeoutMs: Math.max(0, verifyEnds - clock.now()) });

@@ -95,7 +95,8 @@ async function machineLayer(deps: StatusDeps, state: StackState) {
   const { settings, outputs } = state;
   const health = await checkConsistency(deps, state);
   const [live, serving] = await Promise.all([
-    health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? cloud.describeInstance(outputs.instanceId) : undefined,
+    // A machine that cannot be read is shown as not read (the consistency check says why); the other layers still print.
+    health.serving?.id === outputs.instanceId ? health.serving : outputs.instanceId ? cloud.describeInstance(outputs.instanceId).catch(() => undefined) : undefined,
     servingReport(cloud, settings.amiVersion, health),
   ]);
   return { health, live, serving };

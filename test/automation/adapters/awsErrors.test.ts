@@ -160,6 +160,13 @@ describe("AWS errors: one line naming the operation, what it means, and the fix"
         'STS GetCallerIdentity: AWS refused the request (ValidationError: Invalid id: "x"); nothing was done',
       ],
     ];
+    it("no credentials with AWS_PROFILE set: that profile is named, not 'set AWS_PROFILE'", () => {
+      const sdk = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+      expect(explained(sdk, { service: "STS", operation: "GetCallerIdentity" }, { AWS_PROFILE: "nosuch" }).message).to.equal(
+        'STS GetCallerIdentity: AWS profile "nosuch" (AWS_PROFILE) gave no credentials, so nothing was sent: check it exists in ~/.aws/config or ~/.aws/credentials (for SSO: `aws sso login --profile nosuch`), and try again',
+      );
+    });
+
     for (const [what, sdk, code, message] of cases) {
       it(what, () => {
         const e = explained(sdk, { service: "STS", operation: "GetCallerIdentity" });

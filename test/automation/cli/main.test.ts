@@ -249,6 +249,32 @@ describe("ec2-rollback CLI (spawned)", function () {
       );
     });
 
+    it("an empty stack name (PULUMI_STACK= or --stack \"\") is a usage error: pulumi would act on whichever stack is selected", async () => {
+      for (const [args, extra] of [[["status"], { PULUMI_STACK: "" }], [["status", "--stack", ""], {}]] as const) {
+        const r = await cli([...args, "--json", "-C", stub.projectDir], { ...env, ...extra });
+        expect(r.code).to.equal(2);
+        expect(JSON.parse(r.stdout).error.code).to.equal("USAGE");
+        expect(r.stderr).to.equal("ec2-rollback: --stack is empty (is PULUMI_STACK set to nothing?): name the stack, e.g. --stack dev; nothing was changed\n");
+      }
+      expect(stub.calls()).to.deep.equal([]);
+    });
+
+    it("status when EC2 cannot be read: the other layers still print, and it says why it cannot tell (exit 3)", async () => {
+      const r = await cli(["status", "--json", "-C", stub.projectDir], { ...env, AWS_ENDPOINT_URL_EC2: "http://127.0.0.1:9" });
+      expect(r.code).to.equal(3);
+      const s = JSON.parse(r.stdout);
+      expect(s).to.include.keys("app", "data", "live");
+      expect(s.problems.join(" ")).to.include("could not reach http://127.0.0.1:9 (set by AWS_ENDPOINT_URL_EC2)");
+    });
+
+    it("a stack that was never deployed: status says `pulumi up`, not `recover` (which would run up under its own record)", async () => {
+      stub.setState({ ...stubState(), outputs: { region: "eu-west-1" } });
+      const r = await cli(["status", "-C", stub.projectDir], env);
+      expect(r.code).to.equal(3);
+      expect(r.stderr).to.match(/^ec2-rollback: stack "dev" is not deployed yet: .*run `pulumi up` first\n$/);
+      expect(r.stderr).to.not.include("recover");
+    });
+
     it("an unknown stack: one line with the fix", async () => {
       const r = await cli(["status", "--stack", "prod", "-C", stub.projectDir], env);
       expect(r.code).to.equal(1);

@@ -27,6 +27,14 @@ describe("in a terminal", function () {
     expect(s.raw, "colour on a terminal").to.match(COLOUR);
   });
 
+  it("TERM=dumb (no spinner, plain lines): a person at the terminal is still asked", async () => {
+    const s = await inTerminal(["prune", "--keep", "1", "-C", world.stub.projectDir], { ...world.env, TERM: "dumb" }, { answers: [[/\[y\/N\]/, "n\r"]] });
+    expect(s.code).to.equal(1);
+    expect(s.lines.some((l) => /Deregister 3 AMI\(s\) .*\[y\/N\] n$/.test(l)), s.lines.join("\n")).to.equal(true);
+    expect(s.lines.at(-1)).to.equal("ec2-rollback: not confirmed; nothing changed");
+    expect(s.raw).to.not.match(SPINNER);
+  });
+
   it("NO_COLOR: no colour codes at all; --no-color the same", async () => {
     for (const [args, env] of [[[], { NO_COLOR: "1" }], [["--no-color"], {}]] as const) {
       const s = await inTerminal(["prune", "--keep", "1", "--dry-run", ...args, "-C", world.stub.projectDir], { ...world.env, ...env });

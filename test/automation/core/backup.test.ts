@@ -146,7 +146,7 @@ describe("backups as rollback points", function () {
       const w = withBackupImages();
       w.stack.upOutcomes = ["fail"];
       const e = await failure(rollback(w, { ...OPTS, target: "backup:latest" }), "CHANGE_FAILED");
-      expect(e.message).to.match(/^backup:latest \(2026-11-21T05:00:00\.000Z\) failed its checks on the standby machine \(green\): .*; it never served anyone/);
+      expect(e.message).to.match(/^backup:latest \(2026-11-21T05:00:00\.000Z\) could not be put on the standby machine \(green\): .*; it never served anyone/);
       expect(w.stack.pin).to.equal("myapp-v1.2.3");
     });
 

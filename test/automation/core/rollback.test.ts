@@ -337,7 +337,7 @@ describe("machine change: two machines, one address", function () {
     w.stack.upOutcomes = ["fail"];
     const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.2" }), "CHANGE_FAILED");
     expect(e.message).to.equal(
-      "myapp-v1.2.2 failed its checks on the standby machine (green): creating EC2 Instance: InsufficientInstanceCapacity; it never served anyone; " +
+      "myapp-v1.2.2 could not be put on the standby machine (green): creating EC2 Instance: InsufficientInstanceCapacity; it never served anyone; " +
         "the standby machine is back to none; the stack pins myapp-v1.2.3, which still serves at 203.0.113.10",
     );
     expect(w.cloud.unansweredMs(T0, w.clock.now())).to.equal(0);

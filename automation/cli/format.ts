@@ -172,7 +172,7 @@ export function formatReleaseRollback(r: ReleaseRollbackResult): string {
 export function formatRecover(r: RecoverResult): string {
   if (r.status === "nothing-to-recover") return `nothing to recover: ${r.serves} serves and config, outputs and the address agree`;
   return [
-    `recovered: ${r.serves} serves from ${r.liveSlot} (${r.kept ? "the target, kept: it passed its checks" : "back to the last good version"})`,
+    `recovered: ${r.serves} serves from ${r.liveSlot} (${r.kept === undefined ? "the stack was consistent: only the record was removed" : r.kept ? "the target, kept: it passed its checks" : "back to the last good version"})`,
     ...r.problems.map((p) => `  was: ${p}`),
   ].join("\n");
 }

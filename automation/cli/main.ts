@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { Ec2RollbackError, EXIT_CODES, messageOf } from "../core/errors";
 import { COMMANDS, CommandSpec, GLOBAL_OPTIONS } from "./commands";
 import type { GlobalOptions } from "./context";
+import { nearestNames } from "../core/nearest";
 import { describeProgram } from "./help";
 import { settleTerminal } from "./ui";
 
@@ -45,6 +46,16 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     });
   }
   describeProgram(program, argv);
+
+  // `help <name>` for a name that is no command: an unknown command, with the nearest one (commander
+  // would print the whole help and "no command given").
+  const h = argv.indexOf("help");
+  const asked = h >= 0 ? argv[h + 1] : undefined;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (asked && !asked.startsWith("-") && !names.includes(asked)) {
+    const [near] = nearestNames(asked, names, { max: 1 });
+    return report(new Ec2RollbackError("USAGE", `unknown command '${asked}'${near ? ` (Did you mean ${near}?)` : ""} (run with --help for usage)`), json, io);
+  }
 
   try {
     await program.parseAsync(argv, { from: "user" });

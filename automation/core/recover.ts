@@ -39,7 +39,7 @@ export interface RecoverResult {
   problems: string[];
   /** The record it finished, or null. */
   operation: OperationRecord | null;
-  /** The version that serves now, where, and whether it was the target kept (or the last good version returned to). */
+  /** The version that serves now, where, and whether it was the target kept (or the last good version returned to); unset when only the record went. */
   serves?: string;
   liveSlot?: Slot;
   kept?: boolean;
@@ -92,7 +92,9 @@ export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<Rec
     const op = await Operation.begin(deps, { op: "recover", from: record!.from, to: settings.amiVersion, phase: "remove", takeOver: record! });
     await op.end();
     ui.succeed(`record removed; ${settings.amiVersion} serves`);
-    return { status: "recovered", problems, operation: record ?? null, serves: settings.amiVersion, liveSlot: settings.liveSlot, kept: true, totalMs: clock.now() - t0 };
+    // The record's target serving is the target kept; anything else serving: the change never happened.
+    const kept = settings.amiVersion === record!.to ? { kept: true } : {};
+    return { status: "recovered", problems, operation: record ?? null, serves: settings.amiVersion, liveSlot: settings.liveSlot, ...kept, totalMs: clock.now() - t0 };
   }
 
   // What runs where now, by slot (slots as the last update left them).

@@ -211,6 +211,11 @@ describe("ec2-rollback help, version, names and completion", function () {
       const global = await cli(["status", "--stak", "prod"]);
       expect(global.stderr).to.include("(Did you mean --stack?)");
       expect((await cli(["frobnicate"])).stderr).not.to.include("Did you mean");
+      // `help <typo>` too: the nearest command, not the whole help and "no command given".
+      const help = await cli(["help", "rolback"]);
+      expect(help.code).to.equal(2);
+      expect(help.stderr).to.equal("ec2-rollback: unknown command 'rolback' (Did you mean rollback?) (run with --help for usage)\n");
+      expect(help.stdout).to.equal("");
     });
   });
 

@@ -2,6 +2,7 @@
 // and whatever happens to the process — a failure at any step, a signal at any phase, death at any
 // moment — the stack ends consistent, or a record says it is not and `recover` makes it so.
 import { expect } from "chai";
+import { formatRecover } from "../../../automation/cli/format";
 import { OPERATION_TAG } from "../../../contract/naming";
 import { checkConsistency } from "../../../automation/core/consistency";
 import { decodeRecord, encodeRecord, MAX_RECORD_LENGTH, OperationRecord } from "../../../automation/core/operation";
@@ -222,6 +223,12 @@ describe("transaction: process death at every step, then recover", function () {
     w.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "prune", from: "3 checkpoints", to: "removed", phase: "prune", host: "h", pid: 1, startedAt: "2026-11-24T09:00:00Z" });
     expect((await recover(deps(w), RECOVER)).status).to.equal("recovered");
     await expectConsistent(w);
+    // A machine change that never happened (its `from` serves): the record goes, and nothing claims a target was kept.
+    w.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "myapp-v1.2.3", to: "myapp-v1.2.2", phase: "standby", host: "h", pid: 1, startedAt: "2026-11-24T09:00:00Z" });
+    const r = await recover(deps(w), RECOVER);
+    expect(r).to.include({ status: "recovered", serves: "myapp-v1.2.3" });
+    expect(r.kept).to.equal(undefined);
+    expect(formatRecover(r)).to.include("the stack was consistent: only the record was removed");
   });
 
   it("recover does not take over a young record (its change may still be running elsewhere) without --force", async () => {

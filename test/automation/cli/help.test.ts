@@ -289,6 +289,10 @@ describe("ec2-rollback help, version, names and completion", function () {
       expect(complete("ec2-rollback rol")).to.deep.equal(["rollback"]);
       expect(complete("ec2-rollback rollback --d")).to.deep.equal(["--dry-run"]);
       expect(complete("ec2-rollback completion ")).to.have.members(["bash", "zsh", "fish"]);
+      // After a global option's value, the command is still to come (fish's __fish_use_subcommand would say it came).
+      expect(complete("ec2-rollback --stack prod rol")).to.deep.equal(["rollback"]);
+      expect(complete("ec2-rollback -C /tmp sta")).to.deep.equal(["status"]);
+      expect(complete("ec2-rollback status sta")).to.deep.equal([]);
     });
 
     it("zsh offers commands, and a command's options (where zsh is installed)", function () {

@@ -186,6 +186,7 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
 
   it("tags answer from the start-up read until the first change; then every read asks the backend (operators see each other's records)", async () => {
     const s = await open();
+    expect(await s.tags()).to.deep.equal({}); // the start-up read, done
     stub.setState({ ...stub.state(), tags: { "ec2-rollback:operation": "theirs" } });
     expect(await s.tags(), "one moment for a read-only command").to.deep.equal({});
     s.refresh();

@@ -1,9 +1,9 @@
 // RevisionStorePort over S3 (AWS SDK v3; @aws-sdk/lib-storage for multipart uploads).
 import * as fs from "fs";
-import { HeadObjectCommand, HeadObjectCommandOutput, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { RevisionObject, RevisionStorePort, UploadFile, UploadProgress } from "../core/ports";
-import { aws, AWS_CALL_DEADLINE_MS } from "./awsErrors";
+import { aws, AWS_CALL_DEADLINE_MS, clientConfig, withErrorContext } from "./awsErrors";
 
 const MiB = 1024 ** 2;
 /**
@@ -34,11 +34,16 @@ type PutOptions = { sha256Base64: string; metadata: Record<string, string>; onPr
 export class S3Revisions implements RevisionStorePort {
   constructor(private readonly s3: S3Client) {}
 
+  /** The adapter over a client of the stack's region, with the settings and error context every client gets. */
+  static forRegion(region: string): S3Revisions {
+    return new S3Revisions(withErrorContext(new S3Client(clientConfig(region))));
+  }
+
   head(bucket: string, key: string): Promise<RevisionObject | undefined> {
     return aws(async () => {
       try {
         const r = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0), versionId: r.VersionId, eTag: r.ETag };
+        return { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0), versionId: r.VersionId, eTag: r.ETag, metadata: r.Metadata };
       } catch (e) {
         if ((e as Error).name === "NotFound" || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
         throw e;
@@ -74,15 +79,9 @@ export class S3Revisions implements RevisionStorePort {
   }
 
   private async ifOurs(bucket: string, key: string, metadata: Record<string, string>): Promise<RevisionObject | undefined> {
-    let r: HeadObjectCommandOutput | undefined;
-    try {
-      r = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    } catch {
-      return undefined; // cannot tell: not ours
-    }
-    const theirs = r?.Metadata ?? {};
-    const same = Object.entries(metadata).every(([k, v]) => theirs[k.toLowerCase()] === v);
-    return r && same ? { key, size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(), versionId: r.VersionId, eTag: r.ETag } : undefined;
+    const there = await this.head(bucket, key).catch(() => undefined); // cannot tell: not ours
+    const theirs = there?.metadata ?? {};
+    return there && Object.entries(metadata).every(([k, v]) => theirs[k.toLowerCase()] === v) ? there : undefined;
   }
 
   private async putOnce(bucket: string, key: string, file: UploadFile, o: PutOptions, signal: AbortSignal): Promise<RevisionObject> {

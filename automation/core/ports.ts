@@ -174,6 +174,8 @@ export interface RevisionObject {
   lastModified: Date;
   versionId?: string;
   eTag?: string;
+  /** The object's own metadata (S3 gives the keys in lower case), where it was read. */
+  metadata?: Record<string, string>;
 }
 
 /** A file on disk to upload. */

@@ -6,19 +6,18 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 // Compiled code is kept between runs (the EC2 client alone is 2 MB of JavaScript to compile at every
 // start): Node's own cache where it has one (≥ 22.1), else v8-compile-cache, in the user's cache folder.
-const Module = require("module");
-const path = require("path");
-// One folder per Node (V8) version and processor: a cache of another is of no use.
-const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(require("os").homedir(), ".cache"), "ec2-rollback", `v8-${process.versions.v8}-${process.arch}`);
 // Not for what answers at once (help, version, completion): reading the cache costs more than it saves there.
 const argv = process.argv.slice(2);
 const light = !argv.length || ["help", "completion"].includes(argv[0]) || argv.some((a) => ["-h", "--help", "-V", "--version"].includes(a));
-if (light) {
-  // nothing to keep
-} else if (typeof Module.enableCompileCache === "function") Module.enableCompileCache(cacheDir);
-else {
-  process.env.V8_COMPILE_CACHE_CACHE_DIR ??= cacheDir;
-  require("v8-compile-cache");
+if (!light) {
+  const Module = require("module");
+  // One folder per Node (V8) version and processor: a cache of another is of no use.
+  const dir = require("path").join(require("../dist/automation/adapters/cacheDir.js").cacheDir(), `v8-${process.versions.v8}-${process.arch}`);
+  if (typeof Module.enableCompileCache === "function") Module.enableCompileCache(dir);
+  else {
+    process.env.V8_COMPILE_CACHE_CACHE_DIR ??= dir;
+    require("v8-compile-cache");
+  }
 }
 // Output that cannot be written — a closed pipe (`| head -1`, EPIPE), a terminal that hung up (EIO) —
 // must never kill a change half-way: it is dropped, and the change goes on to a consistent end.

@@ -7,10 +7,10 @@
 import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Ec2RollbackError } from "../core/errors";
-import { explainPulumiError } from "./pulumiErrors";
+import { cacheDir } from "./cacheDir";
+import { explainPulumiError, pulumiMissing } from "./pulumiErrors";
 
 /** A failed `pulumi` run, shaped like the Automation API's CommandError (its text holds stderr). */
 export class PulumiCommandError extends Error {
@@ -24,9 +24,6 @@ export class PulumiCommandError extends Error {
     this.name = "CommandError";
   }
 }
-
-const PULUMI_MISSING = () =>
-  new Ec2RollbackError("PULUMI_MISSING", "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again");
 
 export class PulumiCli {
   constructor(
@@ -61,7 +58,7 @@ export class PulumiCli {
    */
   async run(args: string[], stack: string | null = this.stackName): Promise<string> {
     const bin = PulumiCli.locate(this.env.PATH ?? process.env.PATH);
-    if (!bin) throw PULUMI_MISSING();
+    if (!bin) throw pulumiMissing();
     // Never an empty `--stack`: `pulumi` would act on whichever stack the user has selected.
     if (stack === "") throw new Ec2RollbackError("USAGE", "no stack named (an empty --stack or PULUMI_STACK): name the stack, e.g. --stack dev; nothing was changed");
     const full = [...args, ...(stack === null ? [] : ["--stack", stack]), "--non-interactive"];
@@ -90,6 +87,11 @@ export class PulumiCli {
     }
   }
 
+  /** The names of the project's stacks in this backend (`pulumi stack ls --json`, no stack named). */
+  async stackNames(): Promise<string[]> {
+    return (await this.json<{ name?: unknown }[]>(["stack", "ls", "--json"], null)).map((s) => s.name).filter((n): n is string => typeof n === "string");
+  }
+
   /**
    * The CLI's version ("3.200.0"), which the Automation API needs to pick how it reads engine events.
    * `pulumi version` runs once per installed executable: the answer is kept in the user's cache folder,
@@ -97,13 +99,13 @@ export class PulumiCli {
    */
   async version(): Promise<string> {
     const bin = PulumiCli.locate(this.env.PATH ?? process.env.PATH);
-    if (!bin) throw PULUMI_MISSING();
+    if (!bin) throw pulumiMissing();
     const st = fs.statSync(bin);
     // The project folder too: a version manager's shim (asdf, mise) is one file for every version, and
     // picks the version by folder.
     const key = `${fs.realpathSync(bin)}|${st.size}|${st.mtimeMs}|${this.workDir}`;
     const name = `pulumi-version-${crypto.createHash("sha256").update(key).digest("hex").slice(0, 16)}.json`;
-    const file = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "ec2-rollback", name);
+    const file = path.join(cacheDir(), name);
     try {
       const cached = JSON.parse(fs.readFileSync(file, "utf8")) as { key?: string; version?: string };
       if (cached.key === key && typeof cached.version === "string") return cached.version;

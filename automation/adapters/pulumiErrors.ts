@@ -16,6 +16,11 @@ export function lastErrorLine(text: string): string {
   return (specific.at(-1) ?? errors.at(-1) ?? lines.at(-1) ?? "unknown error").replace(/^.*?\berror:\s*/i, "");
 }
 
+/** No `pulumi` to run: one line with the fix. */
+export function pulumiMissing(cause?: unknown): Ec2RollbackError {
+  return new Ec2RollbackError("PULUMI_MISSING", "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again", { cause });
+}
+
 /**
  * Turns what the Pulumi CLI says into one line naming the problem and the fix, keeping the original as
  * the cause. The Automation API's own typed errors first; its messages only for what it does not type.
@@ -32,7 +37,7 @@ export function explainPulumiError(e: unknown, ctx: { stack: string; workDir: st
   // The Automation API wraps execa's error in a CommandError: its code and path are on commandResult.err.
   const spawned = ((e as { commandResult?: { err?: unknown } }).commandResult?.err ?? e) as { code?: string; path?: string };
   if ((spawned.code === "ENOENT" && /(^|\/)pulumi$/.test(spawned.path ?? "")) || /\bspawn \S*pulumi ENOENT\b/.test(text)) {
-    return new Ec2RollbackError("PULUMI_MISSING", "the Pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/install/) and try again", cause);
+    return pulumiMissing(e);
   }
   if (/the stack is currently locked by|Another update is currently in progress/.test(text)) return new StackLockedError(ctx.stack, e);
   if (/no stack named .* found/.test(text)) return stackNotFound(ctx, e);

@@ -71,13 +71,13 @@ export class PulumiStack implements StackPort {
   }
 
   async config(): Promise<Record<string, string>> {
-    this.cachedConfig ??= this.cli.json<ConfigJson>(["config", "--show-secrets", "--json"]).then(plainConfig);
+    this.cachedConfig ??= this.readConfig();
     this.cachedConfig.catch(() => (this.cachedConfig = undefined));
     return { ...(await this.cachedConfig) };
   }
 
   async outputs(): Promise<StackOutputs> {
-    this.cachedOutputs ??= this.cli.json<StackOutputs>(["stack", "output", "--json", "--show-secrets"]);
+    this.cachedOutputs ??= this.readOutputs();
     this.cachedOutputs.catch(() => (this.cachedOutputs = undefined));
     return { ...(await this.cachedOutputs) };
   }
@@ -93,6 +93,16 @@ export class PulumiStack implements StackPort {
 
   refresh(): void {
     this.cachedConfig = this.cachedOutputs = this.snapshotTags = this.snapshotHistory = undefined;
+  }
+
+  /** This stack's config (or another stack's, by name), plain values. */
+  private async readConfig(stack?: string): Promise<Record<string, string>> {
+    return plainConfig(await this.cli.json<ConfigJson>(["config", "--show-secrets", "--json"], stack));
+  }
+
+  /** This stack's outputs (or another stack's, by name), secrets shown. */
+  private readOutputs(stack?: string): Promise<StackOutputs> {
+    return this.cli.json<StackOutputs>(["stack", "output", "--json", "--show-secrets"], stack);
   }
 
   // A DIY backend before Pulumi CLI 3.211 has no stack tags: `pulumi stack tag …` fails with "does not
@@ -150,16 +160,11 @@ export class PulumiStack implements StackPort {
   /** The other stacks of this project in the same backend, read without selecting them. */
   project(): ProjectPort {
     return {
-      otherStackNames: async () =>
-        // By name: `current` is the stack the user has selected in Pulumi, which need not be this one.
-        (await this.cli.json<{ name: string }[]>(["stack", "ls", "--json"], null)).filter((s) => s.name !== this.name).map((s) => s.name),
+      // By name: `current` is the stack the user has selected in Pulumi, which need not be this one.
+      otherStackNames: async () => (await this.cli.stackNames()).filter((n) => n !== this.name),
       read: async (name) => {
-        const [config, tags, outputs] = await Promise.all([
-          this.cli.json<ConfigJson>(["config", "--show-secrets", "--json"], name),
-          this.readTags(name),
-          this.cli.json<StackOutputs>(["stack", "output", "--json", "--show-secrets"], name),
-        ]);
-        return { config: plainConfig(config), tags, outputs };
+        const [config, tags, outputs] = await Promise.all([this.readConfig(name), this.readTags(name), this.readOutputs(name)]);
+        return { config, tags, outputs };
       },
     };
   }

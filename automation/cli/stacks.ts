@@ -21,7 +21,7 @@ export async function withProjectStacks(e: unknown, g: GlobalOptions): Promise<u
   let names: string[];
   try {
     const cli = new PulumiCli(projectDir, chooseBackend(projectDir).env, g.stack);
-    names = (await cli.json<{ name: string }[]>(["stack", "ls", "--json"], null)).map((s) => s.name).filter((n) => typeof n === "string");
+    names = await cli.stackNames();
   } catch {
     return e;
   }

@@ -2,10 +2,15 @@
 import { BackupClient, DescribeBackupJobCommand, paginateListRecoveryPointsByBackupVault, StartBackupJobCommand } from "@aws-sdk/client-backup";
 import { amiOfRecoveryPoint } from "../core/recoveryPoints";
 import { BackupJob, BackupPort, RecoveryPoint } from "../core/ports";
-import { aws } from "./awsErrors";
+import { aws, clientConfig, withErrorContext } from "./awsErrors";
 
 export class AwsBackup implements BackupPort {
   constructor(private readonly client: BackupClient) {}
+
+  /** The adapter over a client of the stack's region, with the settings and error context every client gets. */
+  static forRegion(region: string): AwsBackup {
+    return new AwsBackup(withErrorContext(new BackupClient(clientConfig(region))));
+  }
 
   startBackup(o: { vault: string; resourceArn: string; roleArn: string; deleteAfterDays: number; tags: Record<string, string> }): Promise<string> {
     return aws(async () => {

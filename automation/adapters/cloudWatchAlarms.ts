@@ -1,10 +1,15 @@
 // AlarmPort over CloudWatch (AWS SDK v3): the stack's alarms, watched during a bake.
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { AlarmPort, AlarmState } from "../core/ports";
-import { aws } from "./awsErrors";
+import { aws, clientConfig, withErrorContext } from "./awsErrors";
 
 export class CloudWatchAlarms implements AlarmPort {
   constructor(private readonly cw: CloudWatchClient) {}
+
+  /** The adapter over a client of the stack's region, with the settings and error context every client gets. */
+  static forRegion(region: string): CloudWatchAlarms {
+    return new CloudWatchAlarms(withErrorContext(new CloudWatchClient(clientConfig(region))));
+  }
 
   states(names: string[]): Promise<AlarmState[]> {
     if (!names.length) return Promise.resolve([]);

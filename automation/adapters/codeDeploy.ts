@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-codedeploy";
 import { inBatches } from "../core/batches";
 import { DeploymentInfo, DeployPort, FileExistsBehavior, LifecycleEvent, S3Location } from "../core/ports";
-import { aws } from "./awsErrors";
+import { aws, clientConfig, withErrorContext } from "./awsErrors";
 
 /** BatchGetDeployments takes at most 25 ids. */
 const BATCH = 25;
@@ -44,6 +44,11 @@ export function toDeploymentInfo(d: SdkDeployment): DeploymentInfo {
 
 export class CodeDeployService implements DeployPort {
   constructor(private readonly cd: CodeDeployClient) {}
+
+  /** The adapter over a client of the stack's region, with the settings and error context every client gets. */
+  static forRegion(region: string): CodeDeployService {
+    return new CodeDeployService(withErrorContext(new CodeDeployClient(clientConfig(region))));
+  }
 
   registerRevision(app: string, location: S3Location, description: string): Promise<void> {
     return aws(async () => {

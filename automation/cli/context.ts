@@ -1,7 +1,6 @@
 // Opens what a command works on: the project folder, its stack and the AWS clients of its region.
 import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
-import { clientConfig, withErrorContext } from "../adapters/awsErrors";
 import { Ec2RollbackError } from "../core/errors";
 import { AlarmPort, BackupPort, CloudPort, ProjectPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
 
@@ -29,13 +28,14 @@ export interface CommandContext {
 /** The AWS services a command uses: their SDK clients load while the stack is read. */
 export type Service = "ec2" | "s3" | "codedeploy" | "cloudwatch" | "backup";
 
-const ADAPTERS: Record<Service, () => Promise<unknown>> = {
+/** Each service's adapter module; each adapter makes itself for a region (`forRegion`). */
+const ADAPTERS = {
   ec2: () => import("../adapters/ec2Cloud"),
   s3: () => import("../adapters/s3Revisions"),
   codedeploy: () => import("../adapters/codeDeploy"),
   cloudwatch: () => import("../adapters/cloudWatchAlarms"),
   backup: () => import("../adapters/awsBackup"),
-};
+} satisfies Record<Service, () => Promise<unknown>>;
 
 /** A port whose adapter is made on its first call (each of its methods returns a promise). */
 function onFirstCall<T extends object>(make: () => Promise<T>): T {
@@ -86,36 +86,24 @@ export async function openContext(g: GlobalOptions, o: { services?: Service[]; h
   }
   // No STS call first: a command that needs the account asks for it beside its first AWS call, and
   // missing credentials are said by whichever call comes first (awsErrors.ts).
-  const cloud = onFirstCall(async () => (await import("../adapters/ec2Cloud")).Ec2Cloud.forRegion(region));
+  const cloud = onFirstCall(async () => (await ADAPTERS.ec2()).Ec2Cloud.forRegion(region));
   return { stack, project: stack.project(), cloud, region, projectDir, backend: backend.description };
 }
 
 /** S3 and CodeDeploy adapters for the app-layer commands, in the stack's region; each SDK client is made on first use. */
 export async function openAppServices(ctx: CommandContext): Promise<{ store: RevisionStorePort; deploy: DeployPort }> {
   return {
-    store: onFirstCall(async () => {
-      const [{ S3Client }, { S3Revisions }] = await Promise.all([import("@aws-sdk/client-s3"), import("../adapters/s3Revisions")]);
-      return new S3Revisions(withErrorContext(new S3Client(clientConfig(ctx.region))));
-    }),
-    deploy: onFirstCall(async () => {
-      const [{ CodeDeployClient }, { CodeDeployService }] = await Promise.all([import("@aws-sdk/client-codedeploy"), import("../adapters/codeDeploy")]);
-      return new CodeDeployService(withErrorContext(new CodeDeployClient(clientConfig(ctx.region))));
-    }),
+    store: onFirstCall(async () => (await ADAPTERS.s3()).S3Revisions.forRegion(ctx.region)),
+    deploy: onFirstCall(async () => (await ADAPTERS.codedeploy()).CodeDeployService.forRegion(ctx.region)),
   };
 }
 
 /** The CloudWatch alarms adapter, in the stack's region, made on first use. */
 export async function openAlarms(ctx: CommandContext): Promise<AlarmPort> {
-  return onFirstCall(async () => {
-    const [{ CloudWatchClient }, { CloudWatchAlarms }] = await Promise.all([import("@aws-sdk/client-cloudwatch"), import("../adapters/cloudWatchAlarms")]);
-    return new CloudWatchAlarms(withErrorContext(new CloudWatchClient(clientConfig(ctx.region))));
-  });
+  return onFirstCall(async () => (await ADAPTERS.cloudwatch()).CloudWatchAlarms.forRegion(ctx.region));
 }
 
 /** The AWS Backup adapter, in the stack's region, made on first use. */
 export async function openBackup(ctx: CommandContext): Promise<BackupPort> {
-  return onFirstCall(async () => {
-    const [{ BackupClient }, { AwsBackup }] = await Promise.all([import("@aws-sdk/client-backup"), import("../adapters/awsBackup")]);
-    return new AwsBackup(withErrorContext(new BackupClient(clientConfig(ctx.region))));
-  });
+  return onFirstCall(async () => (await ADAPTERS.backup()).AwsBackup.forRegion(ctx.region));
 }

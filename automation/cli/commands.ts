@@ -151,7 +151,8 @@ export const COMMANDS: CommandSpec[] = [
         : {
             exitCode: 3,
             // A stack that was never deployed is not finished by `recover` (which would run `up` under its own record).
-            line: r.problems.some((p) => p.startsWith("the stack has no elasticIpAllocationId output"))
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            line: r.problems.includes((require("../core/consistency") as typeof import("../core/consistency")).NOT_DEPLOYED)
               ? `stack "${r.stack}" is not deployed yet: ${r.problems.join("; ")}`
               : `stack "${r.stack}" is not consistent: ${r.problems.join("; ")}; finish it with \`ec2-rollback recover\``,
           },

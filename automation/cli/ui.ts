@@ -76,7 +76,7 @@ function marks(colour: boolean) {
   return { step: c.dim("·"), ok: c.green("✔"), fail: c.red("✖"), warn: c.yellow("!"), dim: c.dim };
 }
 
-/** As the rest of the output writes durations (poll.ts `seconds`): 7s, 2m05s. */
+/** A step's time: 7s as the rest of the output writes it (poll.ts `seconds`, which rounds; this counts up), then 2m05s. */
 const elapsed = (ms: number) => (ms < 60_000 ? `${Math.floor(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}s`);
 
 function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { interactive: boolean; colour: boolean; verbose: boolean }): Ui {

@@ -28,11 +28,15 @@ export const asConfig = (m: MachinesConfig): Record<string, string> => ({
   [configKey("standbyState")]: m.standbyState,
 });
 
-/** Engine steps in words a person reads (engineSteps.ts); with --verbose, the raw step beside them. */
-export function progressReporter(ui: Ui): (p: UpProgress) => void {
+/**
+ * Engine steps in words a person reads (engineSteps.ts); with --verbose, the raw step beside them.
+ * `plan`: where the words are kept too (a dry run's result lists them).
+ */
+export function progressReporter(ui: Ui, plan?: string[]): (p: UpProgress) => void {
   return (p) => {
     if (p.kind !== "resource") return;
     const words = describeStep(p);
+    if (words) plan?.push(words);
     const raw = `${p.op} ${p.type} ${p.name}`;
     // Indented: the engine's steps are part of the step that started the update.
     if (words) ui.step(`  ${ui.verbose ? `${words} [${raw}]` : words}`);

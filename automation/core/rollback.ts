@@ -11,7 +11,6 @@ import { compareSemver } from "../../contract/semver";
 import { confirmOrRefuse } from "./confirm";
 import { checkConsistency } from "./consistency";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError, messageOf, StackLockedError } from "./errors";
-import { describeStep } from "./engineSteps";
 import { applyMachines, asConfig, MachinesConfig, machinesOf, progressReporter } from "./machines";
 import { inProgress, Operation } from "./operation";
 import { lastGoodBefore, recordRelease, releasesOf } from "./releases";
@@ -156,16 +155,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     const what = `previewing ${current} -> ${target.pin} (the target on the standby machine, ${standbySlot})`;
     ui.step(what);
     const plan: string[] = [];
-    const report = progressReporter(ui);
-    const preview = await stack.preview({
-      message: `ec2-rollback: ${what}`,
-      config: asConfig(candidateConfig),
-      onProgress: (p) => {
-        report(p);
-        const words = p.kind === "resource" ? describeStep(p) : undefined;
-        if (words) plan.push(words);
-      },
-    });
+    const preview = await stack.preview({ message: `ec2-rollback: ${what}`, config: asConfig(candidateConfig), onProgress: progressReporter(ui, plan) });
     preview.plan = plan;
     ui.succeed("preview done; nothing changed");
     return { status: "preview", ...base, preview, totalMs: clock.now() - t0 };

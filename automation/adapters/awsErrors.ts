@@ -200,6 +200,11 @@ export function explainAwsError(e: unknown, call: AwsCall | undefined = callOf(e
     const attempts = err.$metadata?.attempts;
     return fail("AWS_THROTTLED", `AWS throttled the request (${name}${attempts ? `, ${attempts} attempts` : ""}), so it did nothing: wait a minute and try again`);
   }
+  // CodeDeploy runs one deployment at a time per deployment group (and a few per account): "Number of
+  // concurrent deployments to a deployment group: 1" (docs.aws.amazon.com/codedeploy/latest/userguide/limits.html).
+  if (name === "DeploymentLimitExceededException") {
+    return fail("DEPLOYMENT_IN_PROGRESS", `CodeDeploy runs one deployment at a time and refused another now (${firstLine(msg)}); nothing was deployed`);
+  }
   if (err.$metadata && (err.$fault || name !== "Error")) {
     return err.$fault === "server"
       ? fail("AWS_FAILED", `AWS failed on its side (${name}: ${firstLine(msg)}); ${changed}: try again`)

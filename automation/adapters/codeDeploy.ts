@@ -4,6 +4,7 @@ import {
   CodeDeployClient,
   CreateDeploymentCommand,
   DeploymentInfo as SdkDeployment,
+  DeploymentStatus,
   GetDeploymentCommand,
   GetDeploymentTargetCommand,
   ListDeploymentsCommand,
@@ -14,6 +15,9 @@ import {
 import { inBatches } from "../core/batches";
 import { DeploymentInfo, DeployPort, FileExistsBehavior, LifecycleEvent, S3Location } from "../core/ports";
 import { aws, clientConfig, withErrorContext } from "./awsErrors";
+
+/** A deployment in one of these has not ended: a machine change waits for none of them, it refuses. */
+const ACTIVE_STATUSES: DeploymentStatus[] = ["Created", "Queued", "InProgress", "Baking", "Ready"];
 
 /** BatchGetDeployments takes at most 25 ids. */
 const BATCH = 25;
@@ -99,11 +103,20 @@ export class CodeDeployService implements DeployPort {
    * `max` is Infinity), read in batches of 25 (BatchGetDeployments' limit), 4 batches at a time. Each
    * call has its own bound, so a long history takes as long as its pages do.
    */
-  async recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]> {
+  recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]> {
+    return this.deployments(app, group, max);
+  }
+
+  /** ListDeployments' statuses of a deployment that has not ended (CodeDeploy runs one at a time per group). */
+  activeDeployments(app: string, group: string): Promise<DeploymentInfo[]> {
+    return this.deployments(app, group, Infinity, ACTIVE_STATUSES);
+  }
+
+  private async deployments(app: string, group: string, max: number, includeOnlyStatuses?: DeploymentStatus[]): Promise<DeploymentInfo[]> {
     const ids: string[] = [];
     let nextToken: string | undefined;
     do {
-      const r = await aws(() => this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, nextToken })));
+      const r = await aws(() => this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, includeOnlyStatuses, nextToken })));
       ids.push(...(r.deployments ?? []));
       nextToken = r.nextToken;
     } while (nextToken && ids.length < max);

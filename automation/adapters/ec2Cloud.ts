@@ -17,6 +17,7 @@ import {
 import type { STSClient } from "@aws-sdk/client-sts";
 import { AddressInfo, CloudPort, Identity, InstanceHealth, MachineImage } from "../core/ports";
 import { aws, AWS_CALL_DEADLINE_MS, clientConfig, withErrorContext } from "./awsErrors";
+import { CallerIdentity, stsClientFor } from "./callerIdentity";
 
 function tagsOf(tags?: { Key?: string; Value?: string }[]): Record<string, string> {
   return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ""]));
@@ -39,32 +40,28 @@ export function toMachineImage(i: Image): MachineImage {
 }
 
 export class Ec2Cloud implements CloudPort {
-  private identityPromise?: Promise<Identity>;
+  private readonly caller: CallerIdentity;
 
   constructor(
     private readonly ec2: EC2Client,
     /** STS, loaded only by the commands that ask who the caller is. */
-    private readonly sts: STSClient | (() => Promise<STSClient>),
+    sts: STSClient | (() => Promise<STSClient>),
     /** The bound on each call (AWS_CALL_DEADLINE_MS; tests shorten it). */
     private readonly deadlineMs = AWS_CALL_DEADLINE_MS,
-  ) {}
+  ) {
+    this.caller = new CallerIdentity(sts, deadlineMs);
+  }
 
   private call<T>(f: () => Promise<T>): Promise<T> {
     return aws(f, this.deadlineMs);
   }
 
   static forRegion(region: string): Ec2Cloud {
-    return new Ec2Cloud(withErrorContext(new EC2Client(clientConfig(region))), async () => withErrorContext(new (await import("@aws-sdk/client-sts")).STSClient(clientConfig(region))));
+    return new Ec2Cloud(withErrorContext(new EC2Client(clientConfig(region))), stsClientFor(region));
   }
 
   identity(): Promise<Identity> {
-    this.identityPromise ??= this.call(async () => {
-      const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-      const sts = typeof this.sts === "function" ? await this.sts() : this.sts;
-      const r = await sts.send(new GetCallerIdentityCommand({}));
-      return { account: r.Account!, arn: r.Arn! };
-    });
-    return this.identityPromise;
+    return this.caller.identity();
   }
 
   async listOwnImages(prefix: string): Promise<MachineImage[]> {

@@ -91,8 +91,9 @@ export class PulumiStack implements StackPort {
     return { ...(await (this.snapshotTags ?? this.readTags())) };
   }
 
-  refresh(): void {
-    this.cachedConfig = this.cachedOutputs = this.snapshotTags = this.snapshotHistory = undefined;
+  refresh(what: "all" | "tags" = "all"): void {
+    if (what === "all") this.cachedConfig = this.cachedOutputs = undefined;
+    this.snapshotTags = this.snapshotHistory = undefined;
   }
 
   /** This stack's config (or another stack's, by name), plain values. */

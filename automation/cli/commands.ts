@@ -70,7 +70,7 @@ async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?
   return { ...context, ui, clock: systemClock, operator: { host: os.hostname(), pid: process.pid } };
 }
 
-const APP_SERVICES: Service[] = ["s3", "codedeploy", "cloudwatch"];
+const APP_SERVICES: Service[] = ["s3", "codedeploy", "cloudwatch", "sts"];
 
 /** …plus S3, CodeDeploy and the stack's alarms, for the app-layer commands. */
 async function withAppServices<D extends CommandContext>(deps: D) {
@@ -178,8 +178,10 @@ export const COMMANDS: CommandSpec[] = [
       const verifyTimeoutMs = minutesMs(opts.verifyTimeout, "--verify-timeout");
       const { recover } = await import("../core/recover");
       const { fetchProbe } = await import("../adapters/system");
+      const deps = await commandDeps(g);
+      const { deploy } = await (await import("./context")).openAppServices(deps);
       return recover(
-        { ...(await commandDeps(g)), http: fetchProbe },
+        { ...deps, deploy, http: fetchProbe },
         { yes: g.yes, force: opts.force as boolean, healthCheck: opts.healthCheck as boolean, verifyTimeoutMs, pollMs: 2000, signal },
       );
     },
@@ -220,7 +222,9 @@ export const COMMANDS: CommandSpec[] = [
     async run({ g, args: [version], opts, signal }) {
       const timeoutMs = minutesMs(opts.timeout, "--timeout");
       const { checkpoint } = await import("../core/checkpoint");
-      return checkpoint(await commandDeps(g), { version: version!, reboot: opts.reboot as boolean, yes: g.yes, timeoutMs, pollMs: 15_000, signal });
+      const deps = await commandDeps(g);
+      const { deploy } = await (await import("./context")).openAppServices(deps);
+      return checkpoint({ ...deps, deploy }, { version: version!, reboot: opts.reboot as boolean, yes: g.yes, timeoutMs, pollMs: 15_000, signal });
     },
     format: format.formatCheckpoint,
   }),

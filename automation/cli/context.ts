@@ -2,7 +2,7 @@
 import * as path from "path";
 import { REGION_KEY } from "../../contract/config";
 import { Ec2RollbackError } from "../core/errors";
-import { AlarmPort, BackupPort, CloudPort, ProjectPort, DeployPort, RevisionStorePort, StackPort } from "../core/ports";
+import { AlarmPort, BackupPort, CloudPort, DeployPort, IdentityPort, ProjectPort, RevisionStorePort, StackPort } from "../core/ports";
 
 export interface GlobalOptions {
   stack: string;
@@ -26,11 +26,13 @@ export interface CommandContext {
 }
 
 /** The AWS services a command uses: their SDK clients load while the stack is read. */
-export type Service = "ec2" | "s3" | "codedeploy" | "cloudwatch" | "backup";
+export type Service = "ec2" | "sts" | "s3" | "codedeploy" | "cloudwatch" | "backup";
 
 /** Each service's adapter module; each adapter makes itself for a region (`forRegion`). */
 const ADAPTERS = {
   ec2: () => import("../adapters/ec2Cloud"),
+  // The adapter loads STS's client only when asked; loading the service loads it too.
+  sts: async () => (await import("@aws-sdk/client-sts"), import("../adapters/callerIdentity")),
   s3: () => import("../adapters/s3Revisions"),
   codedeploy: () => import("../adapters/codeDeploy"),
   cloudwatch: () => import("../adapters/cloudWatchAlarms"),
@@ -90,11 +92,15 @@ export async function openContext(g: GlobalOptions, o: { services?: Service[]; h
   return { stack, project: stack.project(), cloud, region, projectDir, backend: backend.description };
 }
 
-/** S3 and CodeDeploy adapters for the app-layer commands, in the stack's region; each SDK client is made on first use. */
-export async function openAppServices(ctx: CommandContext): Promise<{ store: RevisionStorePort; deploy: DeployPort }> {
+/**
+ * S3 and CodeDeploy adapters for the app-layer commands, and who calls (STS alone: a deploy never loads
+ * EC2's client), in the stack's region; each SDK client is made on first use.
+ */
+export async function openAppServices(ctx: CommandContext): Promise<{ store: RevisionStorePort; deploy: DeployPort; caller: IdentityPort }> {
   return {
     store: onFirstCall(async () => (await ADAPTERS.s3()).S3Revisions.forRegion(ctx.region)),
     deploy: onFirstCall(async () => (await ADAPTERS.codedeploy()).CodeDeployService.forRegion(ctx.region)),
+    caller: onFirstCall(async () => (await ADAPTERS.sts()).CallerIdentity.forRegion(ctx.region)),
   };
 }
 

@@ -7,11 +7,11 @@ import { conventionalHooks, generateAppspec, validateAppspec } from "./appspec";
 import { formatBytes } from "./bytes";
 import { Bundle, buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
-import { refuseIfRecorded, withRecord } from "./operation";
-import { Ec2RollbackError, InterruptedError } from "./errors";
+import { refuseIfRecorded } from "./operation";
+import { Ec2RollbackError, InterruptedError, isEc2RollbackError } from "./errors";
 import { nearestNames } from "./nearest";
 import { poll } from "./poll";
-import { AlarmPort, Clock, CloudPort, DeployPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { AlarmPort, Clock, DeployPort, IdentityPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { HISTORY, liveDeployment, succeededNewestFirst } from "./liveRevision";
 import { recordAppOnServingRelease } from "./releases";
 import { readStack, requireOutputs } from "./stackState";
@@ -20,7 +20,8 @@ export interface AppDeps {
   stack: StackPort;
   /** The stack's alarms, to say before a deployment that one is firing (CodeDeploy would stop it). */
   alarms?: AlarmPort;
-  cloud: CloudPort;
+  /** Who deploys: a revision's `uploaded-by`, a deployment's description. */
+  caller: IdentityPort;
   store: RevisionStorePort;
   deploy: DeployPort;
   ui: Ui;
@@ -84,13 +85,17 @@ export async function deployFolder(
     ignoreAlarms?: boolean;
   } & WaitOptions,
 ): Promise<DeployResult> {
-  const { stack, store, deploy, ui, cloud } = deps;
+  const { stack, store, deploy, ui } = deps;
   // 1. Validate: nothing is uploaded or deployed before all of this passes.
   const dir = path.resolve(o.dir);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Ec2RollbackError("USAGE", `${o.dir} is not a folder: give the folder that holds the app`);
   const version = o.version.replace(/^v/, "");
   if (!isSemver(version)) throw new Ec2RollbackError("USAGE", `--version "${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`);
-  const t = await target(stack);
+  // Never during a machine change (deployments.ts): refused before anything is bundled.
+  const [t] = await Promise.all([target(stack), refuseIfRecorded(stack)]);
+  // Asked beside the checks and the bundling: who uploads is in the revision's metadata.
+  const caller = deps.caller.identity();
+  caller.catch(() => undefined); // said where it is awaited
   const key = revisionKey(t.appName, version);
   if (await store.head(t.bucket, key)) {
     throw new Ec2RollbackError(
@@ -136,26 +141,48 @@ export async function deployFolder(
     if (o.signal?.aborted) throw new InterruptedError("interrupted while bundling; nothing was uploaded or deployed");
     ui.succeed(`bundled ${bundle.fileCount} files, ${formatBytes(bundle.size)}, sha256 ${bundle.sha256Hex.slice(0, 12)}…`);
 
-    await refuseIfRecorded(stack);
     await confirmOrRefuse(ui, o.yes, `Deploy ${t.appName} ${version} (${bundle.fileCount} files) to ${t.group}?`, "deploy");
-    return await withRecord(deps, { op: "deploy", from: "app", to: version }, async () => {
-      // 4. Upload (never over an existing key) and register.
-      const who = (await cloud.identity()).arn;
-      const when = new Date(deps.clock.now()).toISOString();
-      const uploaded = await upload(deps, t, key, bundle, { version, sha256: bundle.sha256Hex, "uploaded-by": who }, o.signal);
-      await bundle.remove();
-      if (o.signal?.aborted) throw new InterruptedError(`interrupted after uploading ${key}: nothing was deployed; deploy that upload with \`ec2-rollback app-rollback ${version}\``);
-      const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
-      const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
-      await deploy.registerRevision(t.app, location, description);
+    // A machine change may have begun while the question waited.
+    if (!o.yes) await refuseIfRecordedNow(stack);
 
-      // 5. Deploy and follow it.
-      const id = await deploy.createDeployment({ app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms });
-      const outcome = await follow(deps, t, id, version, o);
-      return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.size, fileCount: bundle.fileCount, generatedAppspec: generated };
-    });
+    // 4. Upload (never over an existing key) and register.
+    const who = (await caller).arn;
+    const when = new Date(deps.clock.now()).toISOString();
+    const uploaded = await upload(deps, t, key, bundle, { version, sha256: bundle.sha256Hex, "uploaded-by": who }, o.signal);
+    await bundle.remove();
+    if (o.signal?.aborted) throw new InterruptedError(`interrupted after uploading ${key}: nothing was deployed; deploy that upload with \`ec2-rollback app-rollback ${version}\``);
+    const location: S3Location = { bucket: t.bucket, key, eTag: uploaded.eTag, version: uploaded.versionId };
+    const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
+    await deploy.registerRevision(t.app, location, description);
+
+    // 5. Deploy and follow it.
+    const id = await createDeployment(deps, { app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms }, `${version} is uploaded but not deployed: when that one ends, deploy it with \`ec2-rollback app-rollback ${version}\``);
+    const outcome = await follow(deps, t, id, version, o);
+    return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.size, fileCount: bundle.fileCount, generatedAppspec: generated };
   } finally {
     await bundle.remove();
+  }
+}
+
+/** Reads the tags again (not what was read at start) and refuses while a machine change's record is on. */
+async function refuseIfRecordedNow(stack: StackPort): Promise<void> {
+  stack.refresh("tags");
+  await refuseIfRecorded(stack);
+}
+
+/** CreateDeployment; CodeDeploy's refusal while another deployment runs says what is left and what to do. */
+async function createDeployment(deps: AppDeps, d: Parameters<DeployPort["createDeployment"]>[0], left: string): Promise<string> {
+  try {
+    return await deps.deploy.createDeployment(d);
+  } catch (e) {
+    if (!isEc2RollbackError(e, "DEPLOYMENT_IN_PROGRESS")) throw e;
+    const [active] = await deps.deploy.activeDeployments(d.app, d.group).catch(() => []);
+    throw new Ec2RollbackError(
+      "DEPLOYMENT_IN_PROGRESS",
+      `${active ? `deployment ${active.id} is under way on ${d.group} (${active.status})` : `another deployment is under way on ${d.group}`} and CodeDeploy runs one at a time; ` +
+        `${left} (\`ec2-rollback status\` shows it)`,
+      { cause: e },
+    );
   }
 }
 
@@ -260,20 +287,24 @@ export async function appRollback(
     return { deploymentId: "", version, key, status: "no-op", live: version, from: liveVersion };
   }
   await sayAlarms(deps, t, o.ignoreAlarms);
+  // Never during a machine change (deployments.ts); asked again after the question.
   await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Redeploy ${t.appName} ${version} (live now: ${liveVersion ?? "unknown"}) to ${t.group}?`, "redeploy");
-  return withRecord(deps, { op: "app-rollback", from: liveVersion ?? "?", to: version }, async () => {
-    const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
-    const id = await deploy.createDeployment({
+  if (!o.yes) await refuseIfRecordedNow(stack);
+  const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
+  const id = await createDeployment(
+    deps,
+    {
       app: t.app,
       group: t.group,
       location,
       fileExistsBehavior: o.fileExists,
-      description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.cloud.identity()).arn}`,
+      description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.caller.identity()).arn}`,
       ignoreAlarms: o.ignoreAlarms,
-    });
-    return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
-  });
+    },
+    "nothing was deployed: run this again when it ends",
+  );
+  return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
 }
 
 /**

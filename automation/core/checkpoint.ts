@@ -5,7 +5,8 @@ import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded, withRecord } from "./operation";
 import { Ec2RollbackError } from "./errors";
 import { poll, seconds } from "./poll";
-import { Clock, CloudPort, Operator, StackPort, Ui } from "./ports";
+import { refuseWhileDeploying } from "./deployments";
+import { Clock, CloudPort, DeployPort, Operator, StackPort, Ui } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 
 export interface CheckpointOptions {
@@ -28,7 +29,8 @@ export interface CheckpointResult {
 }
 
 export async function checkpoint(
-  deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator },
+  /** `deploy`: a reboot waits for no deployment, it refuses (deployments.ts). */
+  deps: { stack: StackPort; cloud: CloudPort; ui: Ui; clock: Clock; operator?: Operator; deploy?: DeployPort },
   o: CheckpointOptions,
 ): Promise<CheckpointResult> {
   const { stack, cloud, ui, clock } = deps;
@@ -71,7 +73,12 @@ export async function checkpoint(
     },
   });
   // The record covers the reboot (CreateImage stops and starts the machine before it answers).
-  const amiId = o.reboot ? await withRecord(deps, { op: "checkpoint", from: instanceId, to: name }, create) : await create();
+  const amiId = o.reboot
+    ? await withRecord(deps, { op: "checkpoint", from: instanceId, to: name }, async () => {
+        await refuseWhileDeploying(deps, outputs, "nothing was changed");
+        return create();
+      })
+    : await create();
   ui.step(`creating ${name} (${amiId}) from ${instanceId}`);
   const what = `AMI ${name} (${amiId})`;
   await poll({ clock, ui, what, timeoutMs: o.timeoutMs, intervalMs: o.pollMs, signal: o.signal, goesOnAt: "`ec2-rollback versions`" }, async () => {

@@ -75,6 +75,8 @@ export const EXIT_CODES = {
   DEPLOY_FAILED: 1,
   /** An alarm of the deployment group is firing: CodeDeploy would stop the deployment. */
   ALARM_ACTIVE: 1,
+  /** A CodeDeploy deployment has not ended: a machine change (or a second deployment) waits for it. */
+  DEPLOYMENT_IN_PROGRESS: 1,
 
   INTERNAL: 1,
 } as const;

@@ -9,7 +9,7 @@ import { Clock, Operator, StackPort, Ui } from "./ports";
 import { isoSeconds } from "./time";
 
 export interface OperationRecord {
-  /** rollback, release, recover, prune, checkpoint, deploy, app-rollback */
+  /** rollback, release, recover, prune, checkpoint (deploy and app-rollback: recorded by earlier versions of this tool) */
   op: string;
   from: string;
   to: string;
@@ -74,7 +74,7 @@ export async function refuseIfRecorded(stack: StackPort): Promise<void> {
 }
 
 /**
- * Runs `f` under a record, for changes that leave no machine half-changed (prune, checkpoint, deploy):
+ * Runs `f` under a record, for changes that leave no machine half-changed (prune, checkpoint):
  * one at a time with machine changes, and the record goes whatever happens.
  */
 export async function withRecord<T>(
@@ -110,10 +110,18 @@ export class Operation {
    */
   static async begin(
     deps: { stack: StackPort; ui: Ui; clock: Clock; operator?: Operator },
-    o: { op: string; from: string; to: string; phase: string; takeOver?: OperationRecord },
+    o: {
+      op: string;
+      from: string;
+      to: string;
+      phase: string;
+      takeOver?: OperationRecord;
+      /** What to read again first (default all): "tags" when what the change planned from was read moments ago. */
+      reread?: "all" | "tags";
+    },
   ): Promise<Operation> {
     const { stack, ui, clock } = deps;
-    stack.refresh();
+    stack.refresh(o.reread ?? "all");
     const existing = await readRecord(stack);
     if (existing && !(o.takeOver && encodeRecord(existing) === encodeRecord(o.takeOver))) throw inProgress(stack.name, existing);
     const who = deps.operator ?? { host: "unknown", pid: 0 };

@@ -45,10 +45,10 @@ export interface StackPort {
   outputs(): Promise<StackOutputs>;
   history(): Promise<UpdateRecord[]>;
   /**
-   * Forgets what was read: the next config, outputs and tags come from the backend. A change calls it
-   * before it begins (what it planned from may have changed while its question waited).
+   * Forgets what was read: the next config, outputs and tags come from the backend ("tags": only the
+   * tags). A change calls it before it begins (what it planned from may have changed while its question waited).
    */
-  refresh(): void;
+  refresh(what?: "all" | "tags"): void;
 }
 
 export interface MachineImage {
@@ -89,8 +89,12 @@ export interface Identity {
   arn: string;
 }
 
-export interface CloudPort {
+/** Who runs the command (STS). */
+export interface IdentityPort {
   identity(): Promise<Identity>;
+}
+
+export interface CloudPort extends IdentityPort {
   /** AMIs owned by this account whose name starts with `prefix`. */
   listOwnImages(prefix: string): Promise<MachineImage[]>;
   /** An AMI owned by this account with exactly this name. */
@@ -245,6 +249,8 @@ export interface DeployPort {
   lifecycle(id: string): Promise<LifecycleEvent[]>;
   /** The group's deployments, newest first: the newest `max`, or every one when `max` is Infinity. */
   recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
+  /** The group's deployments not ended yet (created, queued, in progress, baking, ready), newest first. */
+  activeDeployments(app: string, group: string): Promise<DeploymentInfo[]>;
 }
 
 // ── Data layer (AWS Backup) ─────────────────────────────────────────────────────────────────────

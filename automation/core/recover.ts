@@ -10,7 +10,8 @@ import { Ec2RollbackError, messageOf } from "./errors";
 import { applyMachines } from "./machines";
 import { describeRecord, Operation, OperationRecord, readRecord } from "./operation";
 import { seconds } from "./poll";
-import { Clock, CloudPort, HttpProbe, InstanceHealth, Operator, StackPort, Ui } from "./ports";
+import { refuseWhileDeploying } from "./deployments";
+import { Clock, CloudPort, DeployPort, HttpProbe, InstanceHealth, Operator, StackPort, Ui } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 import { waitForAddress, waitForApp } from "./verify";
 
@@ -21,6 +22,8 @@ export interface RecoverDeps {
   clock: Clock;
   http?: HttpProbe;
   operator?: Operator;
+  /** CodeDeploy: recover's update refuses while a deployment has not ended (deployments.ts). */
+  deploy?: DeployPort;
 }
 
 export interface RecoverOptions {
@@ -137,6 +140,8 @@ export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<Rec
       ` on ${finalSlot}${otherPin ? `, with ${otherPin} on the standby (${otherState})` : ""}, written into the config with one update.`,
     "recover",
   );
+  // The update may move the address: not under a deployment (deployments.ts).
+  await refuseWhileDeploying(deps, outputs, "nothing was changed");
   const op = await Operation.begin(deps, { op: "recover", from: machineOp ? record!.from : lastGood, to: final, phase: "recover", takeOver: record ?? undefined });
   try {
     const config = { liveSlot: finalSlot, amiVersion: final, standbyAmiVersion: otherPin, standbyState: otherState };

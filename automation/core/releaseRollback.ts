@@ -4,7 +4,7 @@
 import { appRollback, DeployOutcome, FILE_EXISTS, liveAppVersion } from "./appDeploy";
 import { confirmOrRefuse } from "./confirm";
 import { Ec2RollbackError } from "./errors";
-import { DeployPort, RevisionStorePort } from "./ports";
+import { DeployPort, IdentityPort, RevisionStorePort } from "./ports";
 import { Release, releasesOf, servingRelease } from "./releases";
 import { rollback, RollbackDeps, RollbackOptions, RollbackResult } from "./rollback";
 
@@ -26,7 +26,7 @@ export function parseReleaseTarget(raw: string | undefined): number | undefined 
 }
 
 export async function rollbackRelease(
-  deps: RollbackDeps & { store: RevisionStorePort; deploy: DeployPort },
+  deps: RollbackDeps & { store: RevisionStorePort; deploy: DeployPort; caller: IdentityPort },
   o: RollbackOptions & { release: number; appTimeoutMs: number },
 ): Promise<ReleaseRollbackResult> {
   const { stack, ui } = deps;
@@ -57,6 +57,8 @@ export async function rollbackRelease(
     "roll back a release",
   );
   ui.step(`release #${release.seq}, machine layer: ${release.version}`);
+  // The stack as it is after the question, not as it was read before it.
+  stack.refresh();
   const machine = await rollback(deps, { ...o, target: release.version, yes: true });
   if (!appChanges) {
     ui.succeed(`release #${release.seq}, app layer: unchanged`);

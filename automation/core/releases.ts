@@ -2,7 +2,8 @@
 // change (`ec2-rollback:release:<seq>`), in the backend every client reads, apart from the update
 // history (so trimming that history loses nothing). Failed and reverted attempts are recorded too, and
 // never count as good. "Previous" means the last good release before the one serving now.
-import { RELEASE_TAG_PREFIX, releaseTag } from "../../contract/naming";
+import { OPERATION_TAG, RELEASE_TAG_PREFIX, releaseTag } from "../../contract/naming";
+import { decodeRecord, describeRecord } from "./operation";
 import { messageOf } from "./errors";
 import { StackPort, Ui } from "./ports";
 
@@ -29,7 +30,15 @@ export interface Release {
  */
 export async function recordAppOnServingRelease(deps: { stack: StackPort; ui: Ui }, app: string): Promise<void> {
   try {
-    const serving = servingRelease(releasesOf(await deps.stack.tags()));
+    // Read now, not as at start: a machine change that began meanwhile owns the releases until it ends.
+    deps.stack.refresh("tags");
+    const tags = await deps.stack.tags();
+    const record = tags[OPERATION_TAG];
+    if (record) {
+      deps.ui.warn(`app ${app} is not recorded on the serving release: a machine change began meanwhile (${describeRecord(decodeRecord(record))}); see \`ec2-rollback status\``);
+      return;
+    }
+    const serving = servingRelease(releasesOf(tags));
     if (serving && serving.app !== app) await deps.stack.setTag(releaseTag(serving.seq), encodeRelease({ ...serving, app }));
   } catch (e) {
     deps.ui.warn(`could not record app ${app} on the serving release: ${messageOf(e)}`);

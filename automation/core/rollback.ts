@@ -17,7 +17,8 @@ import { lastGoodBefore, recordRelease, releasesOf } from "./releases";
 import { isoSeconds } from "./time";
 import { previousPin } from "./history";
 import { poll, seconds } from "./poll";
-import { AlarmPort, BackupPort, Clock, CloudPort, HttpProbe, Operator, PreviewResult, StackPort, Ui } from "./ports";
+import { refuseWhileDeploying } from "./deployments";
+import { AlarmPort, BackupPort, Clock, CloudPort, DeployPort, HttpProbe, Operator, PreviewResult, StackPort, Ui } from "./ports";
 import { readStack, requireOutputs } from "./stackState";
 import { parseTarget, ResolvedTarget, resolveTarget } from "./target";
 import { waitForAddress, waitForApp, waitForMachine } from "./verify";
@@ -32,6 +33,8 @@ export interface RollbackDeps {
   alarms?: AlarmPort;
   /** For `backup:…` targets. */
   backup?: BackupPort;
+  /** CodeDeploy: a change refuses while a deployment of the stack's group has not ended (see deployments.ts). */
+  deploy?: DeployPort;
   /** Who runs it, for the operation record. */
   operator?: Operator;
 }
@@ -167,13 +170,25 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   // The record goes on before anything changes.
   const [toVersion, fromVersion] = [versionOfAmiName(appName, target.pin), versionOfAmiName(appName, current)];
   const forward = !!toVersion && !!fromVersion && compareSemver(toVersion, fromVersion) > 0;
-  const op = await Operation.begin(deps, { op: forward ? "release" : "rollback", from: current, to: target.pin, phase: "standby" });
-  // What was planned from must still be what is there: another operation may have finished while the
-  // question waited.
-  const now = await readStack(stack);
-  if (JSON.stringify(asConfig(machinesOf(now.settings))) !== JSON.stringify(asConfig(before)) || now.outputs.instanceId !== outputs.instanceId) {
+  // Without a question, what was planned from was read moments ago: begin reads the tags again (for a
+  // record written since), not config and outputs (any change that could have finished since writes a
+  // record, and takes longer than the moments since).
+  const asked = !o.yes;
+  const op = await Operation.begin(deps, { op: forward ? "release" : "rollback", from: current, to: target.pin, phase: "standby", reread: asked ? "all" : "tags" });
+  try {
+    // What was planned from must still be what is there: another operation may have finished while the
+    // question waited.
+    if (asked) {
+      const now = await readStack(stack);
+      if (JSON.stringify(asConfig(machinesOf(now.settings))) !== JSON.stringify(asConfig(before)) || now.outputs.instanceId !== outputs.instanceId) {
+        throw new Ec2RollbackError("STACK_CHANGED", `stack "${stack.name}" changed while this ${op.current.op} waited to start; nothing was changed: run it again`);
+      }
+    }
+    // No deployment may be under way: with the record on, none starts after this without seeing it.
+    await refuseWhileDeploying(deps, outputs, "nothing was changed");
+  } catch (e) {
     await op.end();
-    throw new Ec2RollbackError("STACK_CHANGED", `stack "${stack.name}" changed while this ${op.current.op} waited to start; nothing was changed: run it again`);
+    throw e;
   }
   /**
    * Ends the record only when config, outputs and what serves agree again; otherwise leaves it (phase
@@ -227,7 +242,6 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       ui.step(`the standby machine (${standbySlot}) already runs ${target.label}`);
     }
     candidateId = requireOutputs(stack.name, after, ["standbyInstanceId"]).standbyInstanceId;
-    await op.phase("check", ui);
     checking = true;
     ui.step(`checking ${target.label} on ${candidateId} (${standbySlot}) through its own address`);
     // One bound on the whole check (each AWS call is bounded too).
@@ -238,6 +252,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       await waitForApp({ ...deps, http: deps.http }, `http://${machine.publicIp}:${port}${settings.healthCheckPath}`, { ...check, timeoutMs: Math.max(0, checkEnds - clock.now()) });
     }
     ui.succeed(`${target.label} is healthy on ${candidateId} (${standbySlot}), checked through its own address (${seconds(clock.now() - t0)})`);
+    // A deployment begun since the record went on (by someone who read the stack just before it) goes to
+    // the live machine: the address does not move under it.
+    await refuseWhileDeploying(deps, outputs, "the address was not moved, so it lands on the machine it was aimed at");
   } catch (e) {
     if (isEc2RollbackError(e, "OPERATION_TAKEN_OVER")) throw e;
     if (e instanceof StackLockedError && !changed) {
@@ -251,7 +268,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     await recordRelease(deps, { version: target.pin, amiId: target.image.id, good: false, outcome: interrupted(e) ? "interrupted" : "failed" });
     const never = interrupted(e)
       ? `${target.label} was interrupted on the standby machine (${standbySlot}); it never served anyone`
-      : checking
+      : isEc2RollbackError(e, "DEPLOYMENT_IN_PROGRESS")
+        ? `${target.label} passed its checks on the standby machine (${standbySlot}) but was not flipped to: ${reason}; it never served anyone`
+        : checking
         ? `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`
         : `${target.label} could not be put on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
     if (!o.revert) {
@@ -292,9 +311,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   const bakeMs = Math.max(0, bakeMinutes) * 60_000;
   const revertCtx = { op, finish, orRecover, before, current, target, standbySlot, allocationId: addr.elasticIpAllocationId, instanceBefore: outputs.instanceId, dataVolume, servedFrom: isoSeconds(flipStart) };
   try {
+    // The record says "flip" until the bake (the check through the address takes seconds).
     await op.phase("flip", ui);
     const after = await apply(flipped, `moving the address ${addr.publicIp} to ${target.label} (${standbySlot})`, o.signal);
-    await op.phase("verify", ui);
     flipMs = clock.now() - flipStart;
     // (e) Check through the Elastic IP, within one bound.
     const verifyEnds = clock.now() + o.verifyTimeoutMs;
@@ -312,8 +331,9 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   // (f) Bake.
   let bake: RollbackResult["bake"];
   try {
-    await op.phase("bake", ui);
-    bake = await watchAlarms(deps, (await stack.outputs()).alarmNames ?? [], bakeMs, flipStart, o);
+    const alarmNames = (await stack.outputs()).alarmNames ?? [];
+    if (bakeMs > 0 && deps.alarms && alarmNames.length) await op.phase("bake", ui);
+    bake = await watchAlarms(deps, alarmNames, bakeMs, flipStart, o);
   } catch (e) {
     if (isEc2RollbackError(e, "OPERATION_TAKEN_OVER")) throw e;
     throw await flipBack(deps, o, { ...revertCtx, reason: reasonOf(e), cause: e });

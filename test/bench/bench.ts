@@ -233,6 +233,11 @@ function modelledOld(): Modelled {
 
 async function main() {
   const quick = process.argv.includes("--quick"); // without the deploy figures (minutes)
+  if (process.argv.includes("--reads")) {
+    // Only the commands' pulumi calls and the read timings (while working on them).
+    for (const line of await readFigures()) console.log(line);
+    return;
+  }
   const [help, node] = await sideBySide([() => timed(process.execPath, [path.join(ROOT, "bin/ec2-rollback.js"), "--help"], process.env), () => timed(process.execPath, ["-e", "0"], process.env)], 10);
   console.log(`ec2-rollback --help            ${(help / 1000).toFixed(3)} s (median of 10, taking turns with node -e 0: ${(node / 1000).toFixed(3)} s)`);
   const overhead = await driverOverhead();

@@ -90,7 +90,10 @@ ${stateXml(m, params.get("InstanceId.1"))}<systemStatus><status>${status}</statu
 /** CodeDeploy's reads (JSON 1.1: the action in `x-amz-target`): ListDeployments, BatchGetDeployments, GetDeployment. */
 function codeDeployAnswer(action: string, input: Record<string, unknown>, deployments: Record<string, unknown>[]): unknown {
   const byId = (id: unknown) => deployments.find((d) => d.deploymentId === id);
-  if (action === "ListDeployments") return { deployments: deployments.map((d) => d.deploymentId) };
+  if (action === "ListDeployments") {
+    const only = input.includeOnlyStatuses as string[] | undefined;
+    return { deployments: deployments.filter((d) => !only || only.includes(d.status as string)).map((d) => d.deploymentId) };
+  }
   if (action === "BatchGetDeployments") return { deploymentsInfo: ((input.deploymentIds as string[]) ?? []).map(byId).filter(Boolean) };
   if (action === "GetDeployment") return { deploymentInfo: byId(input.deploymentId) };
   throw new Error(`fake AWS does not know CodeDeploy ${action}`);

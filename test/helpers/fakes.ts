@@ -87,8 +87,11 @@ export class FakeUi implements Ui {
     public interactive = false,
     private answer = true,
   ) {}
+  /** Called on each step (to act at a moment of a change that writes no record phase). */
+  onStep?: (t: string) => void;
   step(t: string) {
     this.lines.push(`step ${t}`);
+    this.onStep?.(t);
   }
   progress(t: string) {
     this.lines.push(`progress ${t}`);
@@ -346,6 +349,15 @@ export class FakeDeploy implements DeployPort {
     if (this.error) throw this.error;
     return this.deployments.slice(0, max);
   }
+  async activeDeployments(app: string, group: string) {
+    this.activeReads.push({ app, group });
+    await this.onActiveRead?.();
+    if (this.error) throw this.error;
+    return this.deployments.filter((d) => ["Created", "Queued", "InProgress", "Baking", "Ready"].includes(d.status));
+  }
+  activeReads: { app: string; group: string }[] = [];
+  /** Called on each read of the active deployments (to start one in between, say). */
+  onActiveRead?: () => Promise<void>;
 }
 
 /** AWS Backup as `status` and `versions` read it: the vault's recovery points, or an error for every read. */
@@ -567,8 +579,8 @@ export class FakeStack implements StackPort {
     return { ...this.outputs_ };
   }
   /** The fake reads live state every time: nothing to forget. */
-  refresh(): void {
-    this.calls.push("refresh");
+  refresh(what: "all" | "tags" = "all"): void {
+    this.calls.push(what === "all" ? "refresh" : "refresh tags");
   }
 
   async history() {

@@ -26,6 +26,8 @@ import {
 import { CodeDeployService } from "../../../automation/adapters/codeDeploy";
 import { S3Revisions } from "../../../automation/adapters/s3Revisions";
 import { appRollback, DeployFailedError, deployFolder, FILE_EXISTS, listRevisions } from "../../../automation/core/appDeploy";
+import { OPERATION_TAG } from "../../../contract/naming";
+import { encodeRecord } from "../../../automation/core/operation";
 import { FakeUi, world } from "../../helpers/fakes";
 import { unzip } from "../../helpers/zip";
 import { failure } from "../../helpers/failure";
@@ -40,7 +42,7 @@ describe("app revisions through CodeDeploy", function () {
   const cd = mockClient(CodeDeployClient);
   const deps = (ui = new FakeUi()) => {
     const w = world();
-    return { ...w, ui, store: new S3Revisions(new S3Client({ region: "eu-west-1" })), deploy: new CodeDeployService(new CodeDeployClient({ region: "eu-west-1" })) };
+    return { ...w, ui, caller: w.cloud, store: new S3Revisions(new S3Client({ region: "eu-west-1" })), deploy: new CodeDeployService(new CodeDeployClient({ region: "eu-west-1" })) };
   };
   const wait = { wait: true, timeoutMs: 60 * 60_000, pollMs: 5000 };
   const deployOpts = { dir: EXAMPLE, version: "1.1.0", fileExists: FILE_EXISTS.fail, includeNodeModules: false, yes: true, ...wait };
@@ -91,7 +93,7 @@ describe("app revisions through CodeDeploy", function () {
         revisionType: "S3",
         s3Location: { bucket: BUCKET, key: "myapp/1.1.0.zip", bundleType: "zip", eTag: '"etag-110"', version: "v-110" },
       });
-      expect(reg.description).to.match(/^myapp 1\.1\.0, uploaded 2026-11-24T10:00:01\.000Z by arn:aws:iam::111122223333:user\/alice$/);
+      expect(reg.description).to.match(/^myapp 1\.1\.0, uploaded 2026-11-24T10:00:00\.000Z by arn:aws:iam::111122223333:user\/alice$/);
 
       const create = cd.commandCalls(CreateDeploymentCommand)[0].args[0].input;
       expect(create).to.deep.include({ applicationName: "myapp-dev", deploymentGroupName: "myapp-dev", fileExistsBehavior: "DISALLOW" });
@@ -114,6 +116,49 @@ describe("app revisions through CodeDeploy", function () {
       const r = await deployFolder(deps(), { ...deployOpts, wait: false });
       expect(r).to.deep.include({ deploymentId: "d-110", status: "Created" });
       expect(cd.commandCalls(GetDeploymentCommand)).to.have.length(0);
+    });
+
+    it("takes no record (a machine change is kept out by its own record and CodeDeploy's one deployment at a time), and refuses while one is on", async () => {
+      const d = deps();
+      await deployFolder(d, { ...deployOpts, wait: false });
+      expect(d.stack.calls.filter((c) => c.includes(OPERATION_TAG)), "no record written or removed").to.deep.equal([]);
+
+      const busy = deps();
+      busy.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "myapp-v1.2.3", to: "myapp-v1.2.2", phase: "flip", host: "h", pid: 1, startedAt: "2026-11-24T09:59:00Z" });
+      s3.resetHistory();
+      cd.resetHistory();
+      const e = await failure(deployFolder(busy, { ...deployOpts, version: "1.1.1" }), "OPERATION_IN_PROGRESS");
+      expect(e.message).to.include("unfinished operation: rollback myapp-v1.2.3 -> myapp-v1.2.2");
+      expect(busy.ui.lines.some((l) => l.startsWith("ok bundled")), "refused before bundling").to.equal(false);
+      noUploadNoDeploy();
+    });
+
+    it("a machine change begun while the question waited: refused after the answer, nothing uploaded", async () => {
+      const ui = new FakeUi(true, true);
+      const d = deps(ui);
+      ui.confirm = async () => {
+        d.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "release", from: "myapp-v1.2.3", to: "myapp-v1.2.4", phase: "standby", host: "h", pid: 1, startedAt: "2026-11-24T10:00:00Z" });
+        return true;
+      };
+      await failure(deployFolder(d, { ...deployOpts, yes: false }), "OPERATION_IN_PROGRESS");
+      noUploadNoDeploy();
+    });
+
+    it("CodeDeploy refusing a second deployment at once: says which runs, that the upload is kept, and how to deploy it", async () => {
+      const limit = Object.assign(new Error("The Deployment Group 'myapp-dev' already has an active Deployment 'd-OTHER'"), {
+        name: "DeploymentLimitExceededException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      });
+      cd.on(CreateDeploymentCommand).rejects(limit);
+      cd.on(ListDeploymentsCommand).resolves({ deployments: ["d-OTHER"] });
+      cd.on(BatchGetDeploymentsCommand).resolves({ deploymentsInfo: [{ deploymentId: "d-OTHER", status: "InProgress", createTime: new Date() }] });
+      const e = await failure(deployFolder(deps(), deployOpts), "DEPLOYMENT_IN_PROGRESS");
+      expect(e.message).to.equal(
+        "deployment d-OTHER is under way on myapp-dev (InProgress) and CodeDeploy runs one at a time; 1.1.0 is uploaded but not deployed: " +
+          "when that one ends, deploy it with `ec2-rollback app-rollback 1.1.0` (`ec2-rollback status` shows it)",
+      );
+      expect(cd.commandCalls(ListDeploymentsCommand)[0].args[0].input.includeOnlyStatuses).to.deep.equal(["Created", "Queued", "InProgress", "Baking", "Ready"]);
     });
 
     it("refuses, uploading and deploying nothing: an existing version, a bad version, a missing folder, a broken appspec, no --yes", async () => {

@@ -42,6 +42,9 @@ class FakeApp implements DeployPort, RevisionStorePort {
   async recentDeployments() {
     return [...this.deployments];
   }
+  async activeDeployments() {
+    return [];
+  }
   async head(_: string, key: string): Promise<RevisionObject | undefined> {
     return this.objects.has(key) ? { key, size: 1, lastModified: new Date(T0) } : undefined;
   }
@@ -128,7 +131,7 @@ describe("releases", function () {
   it("rollback release:<n> brings back the machine version and the app revision that were live together, with one question", async () => {
     const w = world("myapp-v1.2.2");
     const app = new FakeApp("1.5.0");
-    const deps = { ...w, store: app, deploy: app };
+    const deps = { ...w, store: app, deploy: app, caller: w.cloud };
     const appOpts = { yes: true, fileExists: "DISALLOW" as const, wait: true, timeoutMs: 60_000, pollMs: 1000 };
     await rollback(deps, { ...OPTS, target: "1.2.3" }); // release #2 (after #1, what served before): 1.2.3
     await appRollback(deps, { ...appOpts, version: "1.4.0" }); // … then app 1.4.0 on it
@@ -154,7 +157,7 @@ describe("releases", function () {
   it("release:<n> --preview asks nothing and deploys nothing: the machine layer's preview, and which app version would be redeployed", async () => {
     const w = world("myapp-v1.2.2");
     const app = new FakeApp("1.5.0");
-    const deps = { ...w, store: app, deploy: app };
+    const deps = { ...w, store: app, deploy: app, caller: w.cloud };
     await rollback(deps, { ...OPTS, target: "1.2.3" });
     await appRollback(deps, { yes: true, fileExists: "DISALLOW", wait: true, timeoutMs: 60_000, pollMs: 1000, version: "1.4.0" });
     await rollback(deps, { ...OPTS, target: "1.2.1" });
@@ -172,7 +175,7 @@ describe("releases", function () {
     const app = new FakeApp("1.4.0");
     w.cloud.badApps.add("ami-0000000000000123a");
     await failure(rollback(w, { ...OPTS, target: "1.2.3", verifyTimeoutMs: 60_000 }));
-    const deps = { ...w, store: app, deploy: app };
+    const deps = { ...w, store: app, deploy: app, caller: w.cloud };
     expect((await failure(rollbackRelease(deps, { ...OPTS, release: 9, appTimeoutMs: 1 }), "VERSION_NOT_FOUND")).message).to.equal(
       'stack "dev" has no release #9; list them with `ec2-rollback releases`',
     );

@@ -53,7 +53,8 @@ describe("transaction: the operation record", function () {
     await rollback(deps(w), { ...OPTS, target: "1.2.3" });
     const firstChange = w.stack.calls.findIndex((c) => c.startsWith("set") || c.startsWith("up"));
     expect(w.stack.calls.indexOf(`tag ${OPERATION_TAG}`)).to.be.below(firstChange);
-    expect(phases).to.deep.equal(["standby", "check", "flip", "verify", "bake", "keep"]);
+    // The check on the standby and the check through the address write no phase of their own.
+    expect(phases).to.deep.equal(["standby", "flip", "bake", "keep"]);
     expect(w.stack.calls).to.include(`untag ${OPERATION_TAG}`);
     await expectConsistent(w);
   });
@@ -244,13 +245,14 @@ describe("transaction: process death at every step, then recover", function () {
 
   it("a change whose record was taken over by another operator stops without changing anything more", async () => {
     const w = world("myapp-v1.2.2");
-    w.stack.afterSetTag = (k, v) => {
-      if (k === OPERATION_TAG && decodeRecord(v).phase === "check") {
-        w.stack.afterSetTag = undefined;
+    const ui = new FakeUi();
+    ui.onStep = (t) => {
+      if (t.includes("through its own address")) {
+        ui.onStep = undefined;
         w.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "recover", from: "myapp-v1.2.2", to: "myapp-v1.2.2", phase: "recover", host: "other", pid: 9, startedAt: "2026-11-24T10:01:00Z" });
       }
     };
-    const e = await failure(rollback(deps(w), { ...OPTS, target: "1.2.3" }), "OPERATION_TAKEN_OVER");
+    const e = await failure(rollback({ ...deps(w), ui }, { ...OPTS, target: "1.2.3" }), "OPERATION_TAKEN_OVER");
     expect(e.message).to.include("was replaced: recover myapp-v1.2.2 -> myapp-v1.2.2 started 2026-11-24T10:01:00Z on other (pid 9)");
     const ups = w.stack.calls.filter((c) => c.startsWith("up")).length;
     expect(ups).to.equal(1); // the standby's launch; no flip, no restore
@@ -276,15 +278,20 @@ describe("transaction: process death at every step, then recover", function () {
 });
 
 describe("transaction: a signal at every phase ends consistent, with no record", function () {
+  // The record's phases, and the two checks (which write no phase: their start is a step).
   const phases = ["standby", "check", "flip", "verify", "bake", "keep"];
+  const checkStep: Record<string, RegExp> = { check: /through its own address$/, verify: /^checking .* through the address/ };
   for (const phase of phases) {
     it(`signal during "${phase}"`, async () => {
       const w = world("myapp-v1.2.2");
       const c = new AbortController();
-      w.stack.afterSetTag = (k, v) => {
-        if (k === OPERATION_TAG && decodeRecord(v).phase === phase) c.abort("SIGTERM");
-      };
-      const r = await rollback(deps(w), { ...OPTS, target: "1.2.3", signal: c.signal }).then(
+      const ui = new FakeUi();
+      if (checkStep[phase]) ui.onStep = (t) => checkStep[phase].test(t) && c.abort("SIGTERM");
+      else
+        w.stack.afterSetTag = (k, v) => {
+          if (k === OPERATION_TAG && decodeRecord(v).phase === phase) c.abort("SIGTERM");
+        };
+      const r = await rollback({ ...deps(w), ui }, { ...OPTS, target: "1.2.3", signal: c.signal }).then(
         (x) => x,
         (e) => e,
       );

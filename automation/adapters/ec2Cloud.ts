@@ -102,6 +102,9 @@ export class Ec2Cloud implements CloudPort {
 
   async describeInstance(id: string): Promise<InstanceHealth | undefined> {
     return this.call(async () => {
+      // Both asked at once (one round trip, not two); the status answers only for a machine that exists.
+      const status = this.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }));
+      status.catch(() => undefined); // awaited below, unless there is no such machine
       let instance;
       try {
         const r = await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
@@ -111,7 +114,7 @@ export class Ec2Cloud implements CloudPort {
         throw e;
       }
       if (!instance) return undefined;
-      const s = await this.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }));
+      const s = await status;
       const st = s.InstanceStatuses?.[0];
       return {
         id,

@@ -30,8 +30,6 @@ export class PulumiStack implements StackPort {
   private cachedOutputs?: Promise<StackOutputs>;
   /** The tags read at start-up: they answer until the first change (see `tags`). */
   private snapshotTags?: Promise<Record<string, string>>;
-  /** The update history read at start-up (`open`'s `history`), until the first change. */
-  private snapshotHistory?: Promise<UpdateRecord[]>;
   /** The Automation API's stack, for changes: loaded on the first one. */
   private automation?: Promise<Stack>;
 
@@ -44,7 +42,7 @@ export class PulumiStack implements StackPort {
   ) {}
 
   /**
-   * The stack, and its config, outputs and tags (and update history, if `history`) asked for at once,
+   * The stack, and its config, outputs and tags asked for at once,
    * one `pulumi` call each, side by side: an unknown stack, a missing passphrase or a missing CLI is said here.
    */
   static async open(o: {
@@ -52,8 +50,6 @@ export class PulumiStack implements StackPort {
     stackName: string;
     env: Record<string, string>;
     forwardGraceMs?: number;
-    /** Read the update history at once too (default no). */
-    history?: boolean;
     /** Read the tags at once too (default yes): a command that never reads them saves a `pulumi` process. */
     tags?: boolean;
   }): Promise<PulumiStack> {
@@ -61,10 +57,6 @@ export class PulumiStack implements StackPort {
     if (o.tags !== false) {
       s.snapshotTags = s.readTags();
       s.snapshotTags.catch(() => undefined); // said by whoever asks for them
-    }
-    if (o.history) {
-      s.snapshotHistory = s.readHistory();
-      s.snapshotHistory.catch(() => undefined);
     }
     await Promise.all([s.config(), s.outputs()]);
     return s;
@@ -93,7 +85,7 @@ export class PulumiStack implements StackPort {
 
   refresh(what: "all" | "tags" = "all"): void {
     if (what === "all") this.cachedConfig = this.cachedOutputs = undefined;
-    this.snapshotTags = this.snapshotHistory = undefined;
+    this.snapshotTags = undefined;
   }
 
   /** This stack's config (or another stack's, by name), plain values. */
@@ -115,12 +107,12 @@ export class PulumiStack implements StackPort {
   }
 
   async setTag(key: string, value: string): Promise<void> {
-    this.snapshotTags = this.snapshotHistory = undefined;
+    this.snapshotTags = undefined;
     await this.withoutTags(() => this.cli.run(["stack", "tag", "set", key, value]), undefined);
   }
 
   async removeTag(key: string): Promise<void> {
-    this.snapshotTags = this.snapshotHistory = undefined;
+    this.snapshotTags = undefined;
     await this.withoutTags(() => this.cli.run(["stack", "tag", "rm", key]), undefined);
   }
 
@@ -134,10 +126,6 @@ export class PulumiStack implements StackPort {
   }
 
   async history(): Promise<UpdateRecord[]> {
-    return [...(await (this.snapshotHistory ?? this.readHistory()))];
-  }
-
-  private async readHistory(): Promise<UpdateRecord[]> {
     const h = await this.cli.json<{ kind: string; result: string; startTime: string; endTime?: string; message?: string; config?: ConfigJson }[]>([
       "stack",
       "history",
@@ -214,7 +202,6 @@ export class PulumiStack implements StackPort {
   }
 
   async up(o: { message: string; onProgress: (p: UpProgress) => void; signal?: AbortSignal }): Promise<StackOutputs> {
-    this.snapshotHistory = undefined;
     // Whether `pulumi` already got the interrupt itself (a terminal's Ctrl-C reaches the whole process
     // group; so can a service manager's SIGTERM): it then says it is cancelling, and must not get a
     // second one, which would make it quit mid-update.

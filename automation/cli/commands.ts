@@ -55,7 +55,7 @@ export const GLOBAL_OPTIONS: Option[] = [
  * What every command works with: the stack and cloud of its context, a UI, the clock, who runs it.
  * `services`: the AWS SDK clients to load while the stack is read (EC2 by default; any other loads on first use).
  */
-async function commandDeps(g: GlobalOptions, o: { services?: Service[]; history?: boolean; tags?: boolean } = {}) {
+async function commandDeps(g: GlobalOptions, o: { services?: Service[]; tags?: boolean } = {}) {
   const { openContext } = await import("./context");
   const { createUi } = await import("./ui");
   const { systemClock } = await import("../adapters/system");
@@ -137,7 +137,7 @@ export const COMMANDS: CommandSpec[] = [
     async run({ g }) {
       const { status } = await import("../core/status");
       // CodeDeploy's and AWS Backup's SDK clients load while the stack is read.
-      const deps = await commandDeps(g, { history: true, services: ["ec2", "codedeploy", "backup"] });
+      const deps = await commandDeps(g, { services: ["ec2", "codedeploy", "backup"] });
       return status(await withBackup(await withAppServices(deps)));
     },
     examples: [

@@ -57,9 +57,9 @@ function onFirstCall<T extends object>(make: () => Promise<T>): T {
 
 /**
  * Opens the project's stack (its config, outputs and tags asked for side by side: one `pulumi` call in
- * a row, plus its update history when `o.history`; the tags unless `o.tags` is false) and loads the SDK clients of `o.services` meanwhile.
+ * a row; the tags unless `o.tags` is false) and loads the SDK clients of `o.services` meanwhile.
  */
-export async function openContext(g: GlobalOptions, o: { services?: Service[]; history?: boolean; tags?: boolean } = {}): Promise<CommandContext> {
+export async function openContext(g: GlobalOptions, o: { services?: Service[]; tags?: boolean } = {}): Promise<CommandContext> {
   // Loaded here, not at start-up, so `--help` stays instant.
   const { chooseBackend, findProjectDir } = await import("../adapters/backend");
   // As Pulumi does: the nearest folder upwards with a Pulumi.yaml.
@@ -70,7 +70,7 @@ export async function openContext(g: GlobalOptions, o: { services?: Service[]; h
   }
   const { PulumiStack } = await import("../adapters/pulumiStack");
   const backend = chooseBackend(projectDir);
-  const opening = PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env, history: o.history, tags: o.tags });
+  const opening = PulumiStack.open({ workDir: projectDir, stackName: g.stack, env: backend.env, tags: o.tags });
   opening.catch(() => undefined); // said below
   for (const service of o.services ?? ["ec2"]) await ADAPTERS[service]();
   const stack = await opening;

@@ -55,6 +55,18 @@ function pinLine(s: StatusReport): string {
   return `${s.amiVersion} ≠ serving ${serving}${v.name ? ` (${v.amiId})` : ""} on ${v.instanceId} ✘`;
 }
 
+/** The newest release, plainly: `release #7 myapp-v1.2.3, good, serving since 2026-11-24 11:18Z (2 min ago)`. */
+function lastChangeLine(r: Release | null, now: number): string {
+  if (!r) return "none recorded yet (every `release`/`rollback` records one; `releases` lists them)";
+  const result = r.good ? "good" : r.outcome;
+  const served = r.servedFrom
+    ? r.servedTo
+      ? `, served ${shortTime(r.servedFrom)} to ${when(r.servedTo, now)}`
+      : `, serving since ${when(r.servedFrom, now)}`
+    : ", never served";
+  return `release #${r.seq} ${r.version}${r.app ? ` (app ${r.app})` : ""}, ${result}${served}`;
+}
+
 const couldNotRead = (error: string) => `could not read: ${error}`;
 
 function appLines(a: AppLayerReport, now: number): string[] {
@@ -81,7 +93,6 @@ function dataLines(d: DataLayerReport, now: number): string[] {
 }
 
 export function formatStatus(s: StatusReport, now = Date.now()): string {
-  const u = s.lastUpdate;
   // The record has its own line; the problems list it too (for --json), so it is not said twice here.
   const recorded = s.operation && `an operation is unfinished: ${describeRecord(s.operation)}`;
   return [
@@ -91,7 +102,7 @@ export function formatStatus(s: StatusReport, now = Date.now()): string {
     `  standby      ${machineLine(s.standby, now)}`,
     `  address      ${s.publicIp ?? "-"}${s.addressOnInstance === false ? " (NOT on the live machine)" : ""}`,
     `  pin          ${pinLine(s)}`,
-    `  last update  ${u ? `${u.kind} ${u.result} ${when(u.startTime, now)}${u.message ? ` — ${u.message}` : ""}` : "-"}`,
+    `  last change  ${lastChangeLine(s.lastRelease, now)}`,
     ...appLines(s.app, now),
     ...dataLines(s.data, now),
     `operation    ${s.operation ? `unfinished: ${describeRecord(s.operation)}; finish it with \`ec2-rollback recover\`` : "none"}`,

@@ -52,11 +52,14 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
   let addressNow: AddressInfo | undefined;
   let pinAmiNow: string | undefined;
   try {
-    const [pinAmi, standbyAmi, address, standbyNow] = await Promise.all([
+    const [pinAmi, standbyAmi, address, standbyNow, liveNow] = await Promise.all([
       amiOfPin(cloud, pin),
       standbyPin ? amiOfPin(cloud, standbyPin) : undefined,
       outputs.elasticIpAllocationId ? cloud.describeAddress(outputs.elasticIpAllocationId) : undefined,
       outputs.standbyInstanceId ? cloud.describeInstance(outputs.standbyInstanceId) : undefined,
+      // The live machine, asked beside the address (it is almost always the one on it): one round fewer.
+      // Asked again below if the address is elsewhere, or if this failed.
+      outputs.instanceId ? cloud.describeInstance(outputs.instanceId).catch(() => undefined) : undefined,
     ]);
     standby = standbyNow;
     addressNow = address;
@@ -69,7 +72,7 @@ export async function checkConsistency(deps: { stack: StackPort; cloud: CloudPor
       if (outputs.instanceId && address.instanceId !== outputs.instanceId) {
         problems.push(`the Elastic IP ${address.publicIp} is on ${address.instanceId}, not on the live machine ${outputs.instanceId}`);
       }
-      serving = await cloud.describeInstance(address.instanceId);
+      serving = liveNow && liveNow.id === address.instanceId ? liveNow : await cloud.describeInstance(address.instanceId);
       if (!serving) problems.push(`the Elastic IP is on ${address.instanceId}, which does not exist`);
       else {
         if (pinAmi && serving.imageId !== pinAmi) problems.push(`the address serves ${serving.imageId} (${serving.id}) but the stack pins ${pin} (${pinAmi})`);

@@ -7,6 +7,7 @@ import { AppLayerReport, readAppLayer } from "./appStatus";
 import { checkConsistency, Consistency } from "./consistency";
 import { DataLayerReport, readDataLayer } from "./dataStatus";
 import { OperationRecord } from "./operation";
+import { Release, releasesOf } from "./releases";
 import { BackupPort, Clock, CloudPort, DeployPort, InstanceHealth, StackPort } from "./ports";
 import { readStack, StackState } from "./stackState";
 
@@ -36,7 +37,11 @@ export interface StatusReport {
   addressOnInstance?: boolean;
   /** The machine the Elastic IP is on, as EC2 sees it now; null when it is on none (or that could not be read). */
   serving: ServingReport | null;
-  lastUpdate?: { kind: string; result: string; startTime: string; endTime?: string; message?: string };
+  /**
+   * The newest machine change this tool recorded (its release: what, whether good, since when), or null.
+   * From the stack tags read with the config: Pulumi's update history is not read (one `pulumi` process fewer).
+   */
+  lastRelease: Release | null;
   /** Config, outputs and what the address serves agree, and no operation is recorded. */
   consistent: boolean;
   /** What disagrees, one line each. */
@@ -108,8 +113,8 @@ export async function status(deps: StatusDeps): Promise<StatusReport> {
   const { settings, region, outputs } = state;
   const now = new Date(deps.clock.now());
   // Every layer's reads side by side: the machine's (EC2), the app's (CodeDeploy), the data's (AWS Backup).
-  const [history, { health, live, serving }, app, data] = await Promise.all([
-    stack.history(),
+  const [tags, { health, live, serving }, app, data] = await Promise.all([
+    stack.tags(),
     machineLayer(deps, state),
     readAppLayer(deps, { stackName: stack.name, appName: settings.appName, outputs }),
     readDataLayer({ backup: deps.backup, now }, { stackName: stack.name, settings, outputs }),
@@ -132,19 +137,10 @@ export async function status(deps: StatusDeps): Promise<StatusReport> {
     consistent: health.consistent,
     problems: health.problems,
     operation: health.operation,
+    lastRelease: releasesOf(tags)[0] ?? null,
     app,
     data,
   };
   if (address) report.addressOnInstance = !!live && address.instanceId === live.id;
-  const last = history[0];
-  if (last) {
-    report.lastUpdate = {
-      kind: last.kind,
-      result: last.result,
-      startTime: last.startTime.toISOString(),
-      endTime: last.endTime?.toISOString(),
-      message: last.message,
-    };
-  }
   return report;
 }

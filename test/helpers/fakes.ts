@@ -584,6 +584,7 @@ export class FakeStack implements StackPort {
   }
 
   async history() {
+    this.calls.push("history");
     return [...this.history_];
   }
 }

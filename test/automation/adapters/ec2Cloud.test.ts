@@ -76,6 +76,21 @@ describe("EC2 adapter (AWS SDK v3)", function () {
     expect(ec2.commandCalls(DescribeInstanceStatusCommand)[0].args[0].input).to.deep.equal({ InstanceIds: ["i-1"], IncludeAllInstances: true });
   });
 
+  it("asks for a machine and its status checks at once (one round trip), and a machine that does not exist is none", async () => {
+    // DescribeInstances answers only once the status was asked for: asked one after the other, this would never end.
+    ec2.on(DescribeInstancesCommand).callsFake(async () => {
+      while (!ec2.commandCalls(DescribeInstanceStatusCommand).length) await new Promise((r) => setTimeout(r, 1));
+      return { Reservations: [{ Instances: [{ InstanceId: "i-1", State: { Name: "running" }, ImageId: "ami-2", InstanceType: "t3.micro" }] }] };
+    });
+    ec2.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [{ InstanceId: "i-1", SystemStatus: { Status: "ok" }, InstanceStatus: { Status: "ok" } }] });
+    const bounded = new Ec2Cloud(new EC2Client({ region: "eu-west-1" }), new STSClient({ region: "eu-west-1" }), 2000);
+    expect(await bounded.describeInstance("i-1")).to.deep.include({ id: "i-1", state: "running", systemStatus: "ok" });
+    const notFound = Object.assign(new Error("The instance ID 'i-9' does not exist"), { name: "InvalidInstanceID.NotFound" });
+    ec2.on(DescribeInstancesCommand).rejects(notFound);
+    ec2.on(DescribeInstanceStatusCommand).rejects(notFound);
+    expect(await bounded.describeInstance("i-9")).to.equal(undefined);
+  });
+
   it("reads the Elastic IP by allocation and the instance type's architectures", async () => {
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [{ AllocationId: "eipalloc-1", PublicIp: "203.0.113.10", InstanceId: "i-1" }] });
     ec2.on(DescribeInstanceTypesCommand).resolves({ InstanceTypes: [{ ProcessorInfo: { SupportedArchitectures: ["arm64"] } }] });
@@ -101,6 +116,7 @@ describe("EC2 adapter (AWS SDK v3)", function () {
 
   it("ends every call within its bound: a hung DescribeInstances is AWS_TIMEOUT, not a wait forever", async () => {
     ec2.on(DescribeInstancesCommand).callsFake(() => new Promise(() => undefined));
+    ec2.on(DescribeInstanceStatusCommand).resolves({});
     const bounded = new Ec2Cloud(new EC2Client({ region: "eu-west-1" }), new STSClient({ region: "eu-west-1" }), 50);
     const t0 = Date.now();
     let e: unknown;

@@ -190,11 +190,11 @@ describe("ec2-rollback CLI (spawned)", function () {
       );
     });
 
-    it("status names the backend it used, and why; its four stack reads run side by side", async () => {
+    it("status names the backend it used, and why; its three stack reads run side by side (no update history)", async () => {
       stub.setState({ ...stubState(), holdMs: 400 });
       const r = await cli(["status", "--json", "-C", stub.projectDir], env);
       expect(JSON.parse(r.stdout).backend).to.equal("file:///tmp/ec2rb-state (PULUMI_BACKEND_URL)");
-      expect(stub.calls().map((c) => c.args.slice(0, 2).join(" ")).sort()).to.deep.equal(["config --show-secrets", "stack history", "stack output", "stack tag"]);
+      expect(stub.calls().map((c) => c.args.slice(0, 2).join(" ")).sort()).to.deep.equal(["config --show-secrets", "stack output", "stack tag"]);
       expect(stub.rounds()).to.equal(1);
     });
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { checkpoint, CheckpointOptions } from "../../../automation/core/checkpoint";
+import { rollback } from "../../../automation/core/rollback";
 import { status } from "../../../automation/core/status";
 import { listVersions } from "../../../automation/core/versions";
 import { ACCOUNT, IP, withLayers, world } from "../../helpers/fakes";
@@ -103,7 +104,7 @@ describe("versions", function () {
 });
 
 describe("status", function () {
-  it("reports both machines (version, instance, state, address, since when), the address and the last update", async () => {
+  it("reports both machines (version, instance, state, address, since when), the address and the last release (from the tags, not the update history)", async () => {
     const w = world("myapp-v1.2.3", { standby: "myapp-v1.2.2", standbyState: "stopped" });
     const s = await status(withLayers(w));
     expect(s).to.deep.include({ stack: "dev", region: "eu-west-1", appName: "myapp", amiVersion: "myapp-v1.2.3", amiId: "ami-0000000000000123a", publicIp: IP, addressOnInstance: true });
@@ -111,8 +112,12 @@ describe("status", function () {
     expect(s.live.instance).to.deep.include({ id: "i-0000000000000123a", state: "running", systemStatus: "ok", address: IP, launchTime: "2026-11-24T09:00:00.000Z" });
     expect(s.standby).to.deep.include({ slot: "green", role: "standby", version: "myapp-v1.2.2", amiId: "ami-0000000000000122a" });
     expect(s.standby!.instance).to.deep.include({ id: "i-0000000000000122a", state: "stopped", address: undefined });
-    expect(s.lastUpdate).to.deep.include({ kind: "update", result: "succeeded", startTime: "2026-11-20T00:00:00.000Z" });
+    expect(s.lastRelease).to.equal(null);
     expect((await status(withLayers(world()))).standby).to.equal(null);
+    await rollback(w, { yes: true, revert: true, preview: false, healthCheck: true, verifyTimeoutMs: 5 * 60_000, pollMs: 2000, bakeMinutes: 0 });
+    const after = await status(withLayers(w));
+    expect(after.lastRelease).to.deep.include({ seq: 2, version: "myapp-v1.2.2", good: true, outcome: "served", servedFrom: "2026-11-24T10:00:26Z" });
+    expect(w.stack.calls.filter((c) => c.startsWith("history")), "no update history read").to.deep.equal([]);
   });
 
   it("says when the address is not on the live machine", async () => {

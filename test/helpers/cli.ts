@@ -68,6 +68,18 @@ export interface CliWorld {
 }
 
 /** A stub stack (pulumi on PATH) and a local AWS endpoint that answers for its machines. */
+/** The spawned CLI's environment for the stand-ins: a file backend, every AWS call to `endpoint`, fake keys. */
+export function standInEnv(endpoint: string): NodeJS.ProcessEnv {
+  return {
+    PULUMI_BACKEND_URL: "file:///tmp/ec2rb-state",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_PROFILE: "",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}
+
 export async function cliWorld(): Promise<CliWorld> {
   const stub = installStubPulumi(stubState());
   const impaired = new Set<string>();
@@ -79,15 +91,7 @@ export async function cliWorld(): Promise<CliWorld> {
     const stopped = new Set(st.outputs.standbyInstanceId && st.config["ec2-rollback:standbyState"] !== "running" ? [String(st.outputs.standbyInstanceId)] : []);
     return { instances, instanceId: String(st.outputs.instanceId), publicIp: String(st.outputs.publicIp), impaired, stopped };
   });
-  const env = {
-    PATH: process.env.PATH,
-    PULUMI_BACKEND_URL: "file:///tmp/ec2rb-state",
-    AWS_ENDPOINT_URL: aws.url,
-    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-    AWS_SECRET_ACCESS_KEY: "secret",
-    AWS_PROFILE: "",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
+  const env = { PATH: process.env.PATH, ...standInEnv(aws.url) };
   return {
     stub,
     aws,

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { startFakeDeployAws } from "../../bench/fakeDeployAws";
-import { cli } from "../../helpers/cli";
+import { cli, standInEnv } from "../../helpers/cli";
 import { installStubPulumi, stubState } from "../../helpers/pulumiStub";
 
 describe("ec2-rollback deploy (spawned)", function () {
@@ -24,15 +24,7 @@ describe("ec2-rollback deploy (spawned)", function () {
       const probe = path.join(dir, "probe.js");
       const loaded = path.join(dir, "loaded.json");
       fs.writeFileSync(probe, `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache).filter((f) => /@aws-sdk[\\\\/]client-/.test(f)).map((f) => f.match(/client-[a-z0-9-]+/)[0]))));\n`);
-      const r = await cli(["deploy", app, "--version", "1.0.0", "--yes", "--no-wait", "--json", "-C", stub.projectDir], {
-        NODE_OPTIONS: `--require ${probe}`,
-        PULUMI_BACKEND_URL: "file:///tmp/ec2rb-state",
-        AWS_ENDPOINT_URL: aws.url,
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "secret",
-        AWS_PROFILE: "",
-        AWS_EC2_METADATA_DISABLED: "true",
-      });
+      const r = await cli(["deploy", app, "--version", "1.0.0", "--yes", "--no-wait", "--json", "-C", stub.projectDir], { ...standInEnv(aws.url), NODE_OPTIONS: `--require ${probe}` });
       expect(r.code, r.stderr).to.equal(0);
       expect(JSON.parse(r.stdout)).to.deep.include({ deploymentId: "d-BENCH", version: "1.0.0", status: "Created" });
       expect(aws.calls).to.include.members(["PutObject", "CreateDeployment"]);

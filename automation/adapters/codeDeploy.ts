@@ -8,9 +8,11 @@ import {
   GetDeploymentCommand,
   GetDeploymentTargetCommand,
   ListDeploymentsCommand,
+  ListDeploymentsCommandInput,
   ListDeploymentTargetsCommand,
   RegisterApplicationRevisionCommand,
   RevisionLocation,
+  StopDeploymentCommand,
 } from "@aws-sdk/client-codedeploy";
 import { inBatches } from "../core/batches";
 import { DeploymentInfo, DeployPort, FileExistsBehavior, LifecycleEvent, S3Location } from "../core/ports";
@@ -18,6 +20,10 @@ import { aws, clientConfig, withErrorContext } from "./awsErrors";
 
 /** A deployment in one of these has not ended: a machine change waits for none of them, it refuses. */
 const ACTIVE_STATUSES: DeploymentStatus[] = ["Created", "Queued", "InProgress", "Baking", "Ready"];
+/** An EC2/On-Premises deployment runs at most 8 hours (docs.aws.amazon.com/codedeploy/latest/userguide/limits.html). */
+const MAX_DEPLOYMENT_MS = 8 * 3_600_000;
+/** How long after a failure CodeDeploy may take to start its automatic rollback (seconds, in practice). */
+const ROLLBACK_START_MS = 60_000;
 
 /** BatchGetDeployments takes at most 25 ids. */
 const BATCH = 25;
@@ -43,6 +49,7 @@ export function toDeploymentInfo(d: SdkDeployment): DeploymentInfo {
           message: d.rollbackInfo.rollbackMessage,
         }
       : undefined,
+    autoRollback: d.autoRollbackConfiguration?.enabled,
   };
 }
 
@@ -107,16 +114,37 @@ export class CodeDeployService implements DeployPort {
     return this.deployments(app, group, max);
   }
 
-  /** ListDeployments' statuses of a deployment that has not ended (CodeDeploy runs one at a time per group). */
-  activeDeployments(app: string, group: string): Promise<DeploymentInfo[]> {
-    return this.deployments(app, group, Infinity, ACTIVE_STATUSES);
+
+  /**
+   * Deployments not ended (listed by status, then checked again: one may end between the two reads), and
+   * those that ended within the last minute (of the last 8 hours' starts, a deployment's longest run) with
+   * automatic rollback on and no rollback started yet.
+   */
+  async activeDeployments(app: string, group: string): Promise<DeploymentInfo[]> {
+    const now = Date.now();
+    const [active, ended] = await Promise.all([
+      this.deployments(app, group, Infinity, { includeOnlyStatuses: ACTIVE_STATUSES }),
+      this.deployments(app, group, Infinity, { includeOnlyStatuses: ["Failed", "Stopped"], createTimeRange: { start: new Date(now - MAX_DEPLOYMENT_MS) } }),
+    ]);
+    return [
+      ...active.filter((d) => (ACTIVE_STATUSES as string[]).includes(d.status)).map((d) => ({ ...d, underWay: "active" as const })),
+      ...ended
+        .filter((d) => d.autoRollback && !d.rollback?.rollbackDeploymentId && d.completeTime && now - d.completeTime.getTime() < ROLLBACK_START_MS)
+        .map((d) => ({ ...d, underWay: "rolling-back" as const })),
+    ];
   }
 
-  private async deployments(app: string, group: string, max: number, includeOnlyStatuses?: DeploymentStatus[]): Promise<DeploymentInfo[]> {
+  stopDeployment(id: string): Promise<void> {
+    return aws(async () => {
+      await this.cd.send(new StopDeploymentCommand({ deploymentId: id, autoRollbackEnabled: true }));
+    });
+  }
+
+  private async deployments(app: string, group: string, max: number, filter: Pick<ListDeploymentsCommandInput, "includeOnlyStatuses" | "createTimeRange"> = {}): Promise<DeploymentInfo[]> {
     const ids: string[] = [];
     let nextToken: string | undefined;
     do {
-      const r = await aws(() => this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, includeOnlyStatuses, nextToken })));
+      const r = await aws(() => this.cd.send(new ListDeploymentsCommand({ applicationName: app, deploymentGroupName: group, ...filter, nextToken })));
       ids.push(...(r.deployments ?? []));
       nextToken = r.nextToken;
     } while (nextToken && ids.length < max);

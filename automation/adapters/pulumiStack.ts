@@ -28,8 +28,9 @@ function progressOf(e: EngineEvent): UpProgress | undefined {
 export class PulumiStack implements StackPort {
   private cachedConfig?: Promise<Record<string, string>>;
   private cachedOutputs?: Promise<StackOutputs>;
-  /** The tags read at start-up: they answer until the first change (see `tags`). */
+  /** The tags read at start-up: they answer until the first change (see `tags`); and when they were asked for. */
   private snapshotTags?: Promise<Record<string, string>>;
+  private snapshotAskedAt?: number;
   /** The Automation API's stack, for changes: loaded on the first one. */
   private automation?: Promise<Stack>;
 
@@ -55,6 +56,7 @@ export class PulumiStack implements StackPort {
   }): Promise<PulumiStack> {
     const s = new PulumiStack(new PulumiCli(o.workDir, o.env, o.stackName), o.stackName, o.workDir, o.forwardGraceMs ?? 2000);
     if (o.tags !== false) {
+      s.snapshotAskedAt = Date.now();
       s.snapshotTags = s.readTags();
       s.snapshotTags.catch(() => undefined); // said by whoever asks for them
     }
@@ -83,9 +85,13 @@ export class PulumiStack implements StackPort {
     return { ...(await (this.snapshotTags ?? this.readTags())) };
   }
 
+  tagsAskedAt(): number | undefined {
+    return this.snapshotTags ? this.snapshotAskedAt : undefined;
+  }
+
   refresh(what: "all" | "tags" = "all"): void {
     if (what === "all") this.cachedConfig = this.cachedOutputs = undefined;
-    this.snapshotTags = undefined;
+    this.snapshotTags = this.snapshotAskedAt = undefined;
   }
 
   /** This stack's config (or another stack's, by name), plain values. */
@@ -107,12 +113,12 @@ export class PulumiStack implements StackPort {
   }
 
   async setTag(key: string, value: string): Promise<void> {
-    this.snapshotTags = undefined;
+    this.snapshotTags = this.snapshotAskedAt = undefined;
     await this.withoutTags(() => this.cli.run(["stack", "tag", "set", key, value]), undefined);
   }
 
   async removeTag(key: string): Promise<void> {
-    this.snapshotTags = undefined;
+    this.snapshotTags = this.snapshotAskedAt = undefined;
     await this.withoutTags(() => this.cli.run(["stack", "tag", "rm", key]), undefined);
   }
 

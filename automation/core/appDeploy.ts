@@ -8,6 +8,7 @@ import { formatBytes } from "./bytes";
 import { Bundle, buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded } from "./operation";
+import { stopIfRecorded } from "./deployments";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError } from "./errors";
 import { nearestNames } from "./nearest";
 import { poll } from "./poll";
@@ -92,6 +93,7 @@ export async function deployFolder(
   const version = o.version.replace(/^v/, "");
   if (!isSemver(version)) throw new Ec2RollbackError("USAGE", `--version "${o.version}" is not a semantic version: give MAJOR.MINOR.PATCH, e.g. 1.4.0`);
   // Never during a machine change (deployments.ts): refused before anything is bundled.
+  let askedAt = stack.tagsAskedAt() ?? deps.clock.now();
   const [t] = await Promise.all([target(stack), refuseIfRecorded(stack)]);
   // Asked beside the checks and the bundling: who uploads is in the revision's metadata.
   const caller = deps.caller.identity();
@@ -143,7 +145,7 @@ export async function deployFolder(
 
     await confirmOrRefuse(ui, o.yes, `Deploy ${t.appName} ${version} (${bundle.fileCount} files) to ${t.group}?`, "deploy");
     // A machine change may have begun while the question waited.
-    if (!o.yes) await refuseIfRecordedNow(stack);
+    if (!o.yes) askedAt = await refuseIfRecordedNow(deps);
 
     // 4. Upload (never over an existing key) and register.
     const who = (await caller).arn;
@@ -156,7 +158,10 @@ export async function deployFolder(
     await deploy.registerRevision(t.app, location, description);
 
     // 5. Deploy and follow it.
-    const id = await createDeployment(deps, { app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms }, `${version} is uploaded but not deployed: when that one ends, deploy it with \`ec2-rollback app-rollback ${version}\``);
+    const then = `deploy it with \`ec2-rollback app-rollback ${version}\``;
+    const request = { app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms };
+    const id = await createDeployment(deps, request, { kept: `${version} is uploaded but not deployed`, then });
+    await stopIfRecorded(deps, { id, version, askedAt, left: `the upload is kept: when that change ends, ${then}` });
     const outcome = await follow(deps, t, id, version, o);
     return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.size, fileCount: bundle.fileCount, generatedAppspec: generated };
   } finally {
@@ -164,23 +169,30 @@ export async function deployFolder(
   }
 }
 
-/** Reads the tags again (not what was read at start) and refuses while a machine change's record is on. */
-async function refuseIfRecordedNow(stack: StackPort): Promise<void> {
-  stack.refresh("tags");
-  await refuseIfRecorded(stack);
+/** Reads the tags again (not what was read at start) and refuses while a record is on; returns when they were asked for. */
+async function refuseIfRecordedNow(deps: { stack: StackPort; clock: Clock }): Promise<number> {
+  const askedAt = deps.clock.now();
+  deps.stack.refresh("tags");
+  await refuseIfRecorded(deps.stack);
+  return askedAt;
 }
 
-/** CreateDeployment; CodeDeploy's refusal while another deployment runs says what is left and what to do. */
-async function createDeployment(deps: AppDeps, d: Parameters<DeployPort["createDeployment"]>[0], left: string): Promise<string> {
+/**
+ * CreateDeployment; CodeDeploy's refusal while another deployment runs says which, what is `kept`, and
+ * what to do `then`.
+ */
+async function createDeployment(deps: AppDeps, d: Parameters<DeployPort["createDeployment"]>[0], o: { kept: string; then: string }): Promise<string> {
   try {
     return await deps.deploy.createDeployment(d);
   } catch (e) {
     if (!isEc2RollbackError(e, "DEPLOYMENT_IN_PROGRESS")) throw e;
-    const [active] = await deps.deploy.activeDeployments(d.app, d.group).catch(() => []);
+    const [active] = (await deps.deploy.activeDeployments(d.app, d.group).catch(() => [])).filter((x) => x.underWay === "active");
+    // Without one of this group under way, it is another limit (CodeDeploy's concurrent deployments per account): AWS's words say which.
     throw new Ec2RollbackError(
       "DEPLOYMENT_IN_PROGRESS",
-      `${active ? `deployment ${active.id} is under way on ${d.group} (${active.status})` : `another deployment is under way on ${d.group}`} and CodeDeploy runs one at a time; ` +
-        `${left} (\`ec2-rollback status\` shows it)`,
+      active
+        ? `deployment ${active.id} is under way on ${d.group} (${active.status}) and CodeDeploy runs one at a time; ${o.kept}: when that one ends, ${o.then} (\`ec2-rollback status\` shows it)`
+        : `${e.message}; ${o.kept}: ${o.then} once the deployments under way end`,
       { cause: e },
     );
   }
@@ -288,9 +300,10 @@ export async function appRollback(
   }
   await sayAlarms(deps, t, o.ignoreAlarms);
   // Never during a machine change (deployments.ts); asked again after the question.
+  let askedAt = stack.tagsAskedAt() ?? deps.clock.now();
   await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Redeploy ${t.appName} ${version} (live now: ${liveVersion ?? "unknown"}) to ${t.group}?`, "redeploy");
-  if (!o.yes) await refuseIfRecordedNow(stack);
+  if (!o.yes) askedAt = await refuseIfRecordedNow(deps);
   const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
   const id = await createDeployment(
     deps,
@@ -302,8 +315,9 @@ export async function appRollback(
       description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.caller.identity()).arn}`,
       ignoreAlarms: o.ignoreAlarms,
     },
-    "nothing was deployed: run this again when it ends",
+    { kept: "nothing was deployed", then: "run this again" },
   );
+  await stopIfRecorded(deps, { id, version, askedAt, left: "when that change ends, run this again" });
   return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
 }
 

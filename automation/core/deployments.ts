@@ -1,13 +1,19 @@
 // A machine change and an app deployment never overlap. CodeDeploy aims a deployment at the machine
 // tagged as the deploy target, which is the live one, so a flip in the middle of a deployment would
-// leave the new version on the machine that just stopped serving.
-//  - A deployment (`deploy`, `app-rollback`) refuses while a machine change's record is on the stack.
-//  - A machine change refuses while a deployment has not ended: once its record is on (so no deployment
-//    starts after this check without seeing it), and again just before the address moves.
+// leave the new version on the machine that just stopped serving. Each side puts its own mark down,
+// then looks for the other's:
+//  - A machine change writes its record, waits SETTLE_MS, reads it back, and only then asks CodeDeploy
+//    for a deployment under way (and again just before the address moves): it refuses if there is one.
+//  - A deployment (`deploy`, `app-rollback`) refuses while a record is on the stack, by tags asked for at
+//    `askedAt`; its mark is the deployment itself. A deployment created within SETTLE_MS of `askedAt`
+//    cannot have been missed by a machine change whose record those tags did not show (that change asks
+//    CodeDeploy more than SETTLE_MS after its record went on); one created later reads the tags again
+//    and stops itself if a record appeared (`stopIfRecorded`).
 //  - Two deployments never overlap: CodeDeploy runs one at a time per deployment group.
 import { StackOutputs } from "../../contract/outputs";
 import { Ec2RollbackError, messageOf } from "./errors";
-import { DeployPort, Ui } from "./ports";
+import { describeRecord, readRecord, SETTLE_MS } from "./operation";
+import { Clock, DeployPort, StackPort, Ui } from "./ports";
 import { isoSeconds } from "./time";
 
 /**
@@ -31,10 +37,41 @@ export async function refuseWhileDeploying(
   }
   const [d] = active;
   if (!d) return;
-  const since = d.createTime ? `, started ${isoSeconds(d.createTime.getTime())}` : "";
+  if (d.underWay === "rolling-back") {
+    throw new Ec2RollbackError(
+      "DEPLOYMENT_IN_PROGRESS",
+      `deployment ${d.id} on ${group} ${d.status.toLowerCase()}${d.completeTime ? ` at ${isoSeconds(d.completeTime)}` : ""} and CodeDeploy is about to roll it back by itself; ${consequence}. ` +
+        "Wait a minute for that rollback to start and end (`ec2-rollback status` shows it), then run this again",
+    );
+  }
+  const since = d.createTime ? `, started ${isoSeconds(d.createTime)}` : "";
   throw new Ec2RollbackError(
     "DEPLOYMENT_IN_PROGRESS",
     `deployment ${d.id} is under way on ${group} (${d.status}${since}); ${consequence}. ` +
       `Wait for it to end (\`ec2-rollback status\` shows it), or stop it (\`aws deploy stop-deployment --deployment-id ${d.id}\`), then run this again`,
+  );
+}
+
+/**
+ * After CreateDeployment: when more than SETTLE_MS passed since the tags judged at `askedAt` were asked
+ * for, a machine change may have put its record on and asked CodeDeploy before this deployment existed.
+ * Reads the tags again; if a record is there, stops the deployment (CodeDeploy rolls back what it had
+ * changed) and throws OPERATION_IN_PROGRESS saying so. `left`: what stays, and what to run later.
+ */
+export async function stopIfRecorded(
+  deps: { stack: StackPort; deploy: DeployPort; clock: Pick<Clock, "now"> },
+  o: { id: string; version: string; askedAt: number; left: string },
+): Promise<void> {
+  if (deps.clock.now() - o.askedAt <= SETTLE_MS) return;
+  deps.stack.refresh("tags");
+  const record = await readRecord(deps.stack);
+  if (!record) return;
+  const stopped = await deps.deploy.stopDeployment(o.id).then(
+    () => `it was stopped (CodeDeploy rolls back what it had changed), so ${o.version} is not live`,
+    (e) => `stopping it failed (${messageOf(e)}): stop it with \`aws deploy stop-deployment --deployment-id ${o.id}\``,
+  );
+  throw new Ec2RollbackError(
+    "OPERATION_IN_PROGRESS",
+    `a machine change began while deployment ${o.id} was being created (${describeRecord(record)}): ${stopped}; ${o.left}`,
   );
 }

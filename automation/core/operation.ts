@@ -19,6 +19,9 @@ export interface OperationRecord {
   startedAt: string;
 }
 
+/** The operations that change machines (and write releases); the others (prune, checkpoint) change no machine's role. */
+export const MACHINE_OPS = new Set(["rollback", "release", "recover"]);
+
 export const MAX_RECORD_LENGTH = 256;
 /** How long `begin` waits between writing its record and reading it back. */
 export const SETTLE_MS = 1000;

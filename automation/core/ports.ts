@@ -40,6 +40,11 @@ export interface StackPort {
   preview(opts: { message: string; onProgress: (p: UpProgress) => void; config?: Record<string, string> }): Promise<PreviewResult>;
   /** The stack's tags (kept in the backend, seen by every operator). */
   tags(): Promise<Record<string, string>>;
+  /**
+   * When the tags `tags()` answers with were asked of the backend (ms since the epoch, as Clock.now); undefined
+   * when `tags()` asks the backend at each call.
+   */
+  tagsAskedAt(): number | undefined;
   setTag(key: string, value: string): Promise<void>;
   removeTag(key: string): Promise<void>;
   outputs(): Promise<StackOutputs>;
@@ -228,6 +233,13 @@ export interface DeploymentInfo {
   revision?: S3Location;
   error?: { code?: string; message?: string };
   rollback?: { rollbackDeploymentId?: string; rollbackTriggeringDeploymentId?: string; message?: string };
+  /** CodeDeploy rolls it back by itself when it fails (or is stopped), starting a deployment of its own moments later. */
+  autoRollback?: boolean;
+  /**
+   * Why it counts as under way: it has not ended ("active"), or it ended moments ago and CodeDeploy's own
+   * rollback of it has not started yet ("rolling-back"). Set by `activeDeployments`.
+   */
+  underWay?: "active" | "rolling-back";
 }
 
 export interface LifecycleEvent {
@@ -249,8 +261,14 @@ export interface DeployPort {
   lifecycle(id: string): Promise<LifecycleEvent[]>;
   /** The group's deployments, newest first: the newest `max`, or every one when `max` is Infinity. */
   recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
-  /** The group's deployments not ended yet (created, queued, in progress, baking, ready), newest first. */
+  /**
+   * The group's deployments under way, newest first: those not ended (created, queued, in progress,
+   * baking, ready), and those that failed or were stopped within the last minute whose automatic
+   * rollback has not started yet (CodeDeploy starts it moments later, aimed at the live machine).
+   */
   activeDeployments(app: string, group: string): Promise<DeploymentInfo[]>;
+  /** Stops a deployment; CodeDeploy rolls back what it had changed. */
+  stopDeployment(id: string): Promise<void>;
 }
 
 // ── Data layer (AWS Backup) ─────────────────────────────────────────────────────────────────────

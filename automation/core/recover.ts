@@ -8,7 +8,7 @@ import { confirmOrRefuse } from "./confirm";
 import { amiOfPin, checkConsistency } from "./consistency";
 import { Ec2RollbackError, messageOf } from "./errors";
 import { applyMachines } from "./machines";
-import { describeRecord, Operation, OperationRecord, readRecord } from "./operation";
+import { describeRecord, MACHINE_OPS, Operation, OperationRecord, readRecord } from "./operation";
 import { seconds } from "./poll";
 import { refuseWhileDeploying } from "./deployments";
 import { Clock, CloudPort, DeployPort, HttpProbe, InstanceHealth, Operator, StackPort, Ui } from "./ports";
@@ -49,7 +49,6 @@ export interface RecoverResult {
   totalMs: number;
 }
 
-const MACHINE_OPS = new Set(["rollback", "release", "recover"]);
 /** A record younger than this may belong to an operation still running (a bake is minutes long). */
 export const RECENT_MS = 30 * 60_000;
 /** Phases in which the change was already being undone: the target was rejected. */
@@ -140,9 +139,19 @@ export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<Rec
       ` on ${finalSlot}${otherPin ? `, with ${otherPin} on the standby (${otherState})` : ""}, written into the config with one update.`,
     "recover",
   );
-  // The update may move the address: not under a deployment (deployments.ts).
-  await refuseWhileDeploying(deps, outputs, "nothing was changed");
+  // The update may move the address: not under a deployment (deployments.ts). Taking over a record,
+  // asked first (deployments already refuse while that record is on, and a refusal keeps it); else
+  // once this record is on, so no deployment starts after the check without seeing it.
+  if (record) await refuseWhileDeploying(deps, outputs, "nothing was changed");
   const op = await Operation.begin(deps, { op: "recover", from: machineOp ? record!.from : lastGood, to: final, phase: "recover", takeOver: record ?? undefined });
+  if (!record) {
+    try {
+      await refuseWhileDeploying(deps, outputs, "nothing was changed");
+    } catch (e) {
+      await op.end();
+      throw e;
+    }
+  }
   try {
     const config = { liveSlot: finalSlot, amiVersion: final, standbyAmiVersion: otherPin, standbyState: otherState };
     const after = await applyMachines(deps, config, `recover: ${final} serves from ${finalSlot}`, o.signal);

@@ -57,9 +57,8 @@ export async function rollbackRelease(
     "roll back a release",
   );
   ui.step(`release #${release.seq}, machine layer: ${release.version}`);
-  // The stack as it is after the question, not as it was read before it.
-  stack.refresh();
-  const machine = await rollback(deps, { ...o, target: release.version, yes: true });
+  // Planned from what was read before the question; checked against the stack as it is after it.
+  const machine = await rollback(deps, { ...o, target: release.version, yes: true, asked: true });
   if (!appChanges) {
     ui.succeed(`release #${release.seq}, app layer: unchanged`);
     return { release, machine, app: { status: "unchanged", version: liveApp } };

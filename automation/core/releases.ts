@@ -3,7 +3,7 @@
 // history (so trimming that history loses nothing). Failed and reverted attempts are recorded too, and
 // never count as good. "Previous" means the last good release before the one serving now.
 import { OPERATION_TAG, RELEASE_TAG_PREFIX, releaseTag } from "../../contract/naming";
-import { decodeRecord, describeRecord } from "./operation";
+import { decodeRecord, describeRecord, MACHINE_OPS } from "./operation";
 import { messageOf } from "./errors";
 import { StackPort, Ui } from "./ports";
 
@@ -30,12 +30,16 @@ export interface Release {
  */
 export async function recordAppOnServingRelease(deps: { stack: StackPort; ui: Ui }, app: string): Promise<void> {
   try {
-    // Read now, not as at start: a machine change that began meanwhile owns the releases until it ends.
+    // Read now, not as at start: a machine change that began meanwhile writes the releases until it ends
+    // (a second writer could undo its write), so then the app version is left for later.
     deps.stack.refresh("tags");
     const tags = await deps.stack.tags();
-    const record = tags[OPERATION_TAG];
-    if (record) {
-      deps.ui.warn(`app ${app} is not recorded on the serving release: a machine change began meanwhile (${describeRecord(decodeRecord(record))}); see \`ec2-rollback status\``);
+    const record = tags[OPERATION_TAG] ? decodeRecord(tags[OPERATION_TAG]) : undefined;
+    if (record && MACHINE_OPS.has(record.op)) {
+      deps.ui.warn(
+        `app ${app} is live but not recorded on the serving release: a machine change is under way (${describeRecord(record)}) and writes the releases until it ends, ` +
+          "so `ec2-rollback releases` shows no app version for it (and `rollback release:<n>` to it brings back its machine only)",
+      );
       return;
     }
     const serving = servingRelease(releasesOf(tags));

@@ -64,6 +64,11 @@ export interface RollbackOptions {
   /** How often the bake reads the alarms. */
   bakePollMs?: number;
   signal?: AbortSignal;
+  /**
+   * With `yes`: a question was asked and answered before this call (`rollback release:<n>` asks its own):
+   * what was planned from is read again after the record goes on, as after this command's own question.
+   */
+  asked?: boolean;
 }
 
 export interface RollbackResult {
@@ -173,7 +178,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
   // Without a question, what was planned from was read moments ago: begin reads the tags again (for a
   // record written since), not config and outputs (any change that could have finished since writes a
   // record, and takes longer than the moments since).
-  const asked = !o.yes;
+  const asked = !o.yes || !!o.asked;
   const op = await Operation.begin(deps, { op: forward ? "release" : "rollback", from: current, to: target.pin, phase: "standby", reread: asked ? "all" : "tags" });
   try {
     // What was planned from must still be what is there: another operation may have finished while the
@@ -264,19 +269,22 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       throw e;
     }
     const reason = reasonOf(e);
-    ui.fail(`${target.label} failed before serving anyone: ${reason}`);
-    await recordRelease(deps, { version: target.pin, amiId: target.image.id, good: false, outcome: interrupted(e) ? "interrupted" : "failed" });
+    // A deployment begun meanwhile stops the change, not the target: no failed release is recorded for it.
+    const deploying = isEc2RollbackError(e, "DEPLOYMENT_IN_PROGRESS");
+    ui.fail(deploying ? `${target.label} is not flipped to: ${reason}` : `${target.label} failed before serving anyone: ${reason}`);
+    if (!deploying) await recordRelease(deps, { version: target.pin, amiId: target.image.id, good: false, outcome: interrupted(e) ? "interrupted" : "failed" });
     const never = interrupted(e)
       ? `${target.label} was interrupted on the standby machine (${standbySlot}); it never served anyone`
-      : isEc2RollbackError(e, "DEPLOYMENT_IN_PROGRESS")
+      : deploying
         ? `${target.label} passed its checks on the standby machine (${standbySlot}) but was not flipped to: ${reason}; it never served anyone`
         : checking
         ? `${target.label} failed its checks on the standby machine (${standbySlot}): ${reason}; it never served anyone`
         : `${target.label} could not be put on the standby machine (${standbySlot}): ${reason}; it never served anyone`;
+    const code = interrupted(e) ? "INTERRUPTED" : deploying ? "DEPLOYMENT_IN_PROGRESS" : "CHANGE_FAILED";
     if (!o.revert) {
       const ended = await finish();
       throw new Ec2RollbackError(
-        "CHANGE_FAILED",
+        deploying ? code : "CHANGE_FAILED",
         `${never}; not reverted (--no-revert): it stays on the standby machine; the stack pins ${current}, which still serves at ${addr.publicIp}${orRecover(ended)}`,
         { cause: e },
       );
@@ -295,7 +303,7 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
     }
     const ended = await finish();
     throw new Ec2RollbackError(
-      interrupted(e) ? "INTERRUPTED" : "CHANGE_FAILED",
+      code,
       `${never}; the standby machine is back to ${before.standbyAmiVersion || "none"}; the stack pins ${current}, which still serves at ${addr.publicIp}${orRecover(ended)}`,
       { cause: e },
     );

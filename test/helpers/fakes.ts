@@ -353,7 +353,11 @@ export class FakeDeploy implements DeployPort {
     this.activeReads.push({ app, group });
     await this.onActiveRead?.();
     if (this.error) throw this.error;
-    return this.deployments.filter((d) => ["Created", "Queued", "InProgress", "Baking", "Ready"].includes(d.status));
+    return this.deployments.filter((d) => ["Created", "Queued", "InProgress", "Baking", "Ready"].includes(d.status) || d.underWay === "rolling-back");
+  }
+  stopped: string[] = [];
+  async stopDeployment(id: string) {
+    this.stopped.push(id);
   }
   activeReads: { app: string; group: string }[] = [];
   /** Called on each read of the active deployments (to start one in between, say). */
@@ -563,23 +567,38 @@ export class FakeStack implements StackPort {
   keepsTags = true;
   /** Called after each setTag (to simulate a second operator). */
   afterSetTag?: (key: string, value: string) => void;
+  /**
+   * The tags as read at a moment (`snapshot()`), answered until a refresh or a tag change, as the Pulumi
+   * adapter answers with the tags read at start-up; without one, every read is of the live tags.
+   */
+  private snapshot_?: { tags: Record<string, string>; at: number };
+  snapshot(): void {
+    this.snapshot_ = { tags: { ...this.tags_ }, at: this.cloud.clock.now() };
+  }
   async tags() {
-    return { ...this.tags_ };
+    this.calls.push("read tags");
+    return { ...(this.snapshot_?.tags ?? this.tags_) };
+  }
+  tagsAskedAt(): number | undefined {
+    return this.snapshot_?.at;
   }
   async setTag(key: string, value: string) {
+    this.snapshot_ = undefined;
     this.calls.push(`tag ${key}`);
     if (this.keepsTags) this.tags_[key] = value;
     this.afterSetTag?.(key, value);
   }
   async removeTag(key: string) {
+    this.snapshot_ = undefined;
     this.calls.push(`untag ${key}`);
     delete this.tags_[key];
   }
   async outputs() {
     return { ...this.outputs_ };
   }
-  /** The fake reads live state every time: nothing to forget. */
+  /** The fake reads live config and outputs every time; only a tags snapshot is forgotten. */
   refresh(what: "all" | "tags" = "all"): void {
+    this.snapshot_ = undefined;
     this.calls.push(what === "all" ? "refresh" : "refresh tags");
   }
 

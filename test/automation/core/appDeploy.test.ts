@@ -22,6 +22,7 @@ import {
   ListDeploymentsCommand,
   ListDeploymentTargetsCommand,
   RegisterApplicationRevisionCommand,
+  StopDeploymentCommand,
 } from "@aws-sdk/client-codedeploy";
 import { CodeDeployService } from "../../../automation/adapters/codeDeploy";
 import { S3Revisions } from "../../../automation/adapters/s3Revisions";
@@ -136,12 +137,37 @@ describe("app revisions through CodeDeploy", function () {
     it("a machine change begun while the question waited: refused after the answer, nothing uploaded", async () => {
       const ui = new FakeUi(true, true);
       const d = deps(ui);
+      d.stack.snapshot(); // the tags as read at start-up, as the Pulumi adapter keeps them
       ui.confirm = async () => {
         d.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "release", from: "myapp-v1.2.3", to: "myapp-v1.2.4", phase: "standby", host: "h", pid: 1, startedAt: "2026-11-24T10:00:00Z" });
         return true;
       };
       await failure(deployFolder(d, { ...deployOpts, yes: false }), "OPERATION_IN_PROGRESS");
       noUploadNoDeploy();
+    });
+
+    it("a machine change whose record went on during a long upload: the deployment is stopped (rolled back by CodeDeploy) and it says so", async () => {
+      const d = deps();
+      cd.on(StopDeploymentCommand).resolves({});
+      s3.on(PutObjectCommand).callsFake(async () => {
+        // The upload takes 5 s; meanwhile an operator's rollback puts its record on (and found no deployment).
+        d.clock.t += 5000;
+        d.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "myapp-v1.2.3", to: "myapp-v1.2.2", phase: "standby", host: "ops", pid: 7, startedAt: "2026-11-24T10:00:02Z" });
+        return { ETag: '"etag-110"', VersionId: "v-110" };
+      });
+      const e = await failure(deployFolder(d, deployOpts), "OPERATION_IN_PROGRESS");
+      expect(e.message).to.equal(
+        "a machine change began while deployment d-110 was being created (rollback myapp-v1.2.3 -> myapp-v1.2.2 started 2026-11-24T10:00:02Z on ops (pid 7), phase standby): " +
+          "it was stopped (CodeDeploy rolls back what it had changed), so 1.1.0 is not live; the upload is kept: when that change ends, deploy it with `ec2-rollback app-rollback 1.1.0`",
+      );
+      expect(cd.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).to.deep.equal([{ deploymentId: "d-110", autoRollbackEnabled: true }]);
+    });
+
+    it("created within a second of the tags it judged by: no second read (a machine change could not have missed it)", async () => {
+      const d = deps();
+      await deployFolder(d, { ...deployOpts, wait: false });
+      expect(d.stack.calls.filter((c) => c === "read tags"), "the tags are read once").to.have.length(1);
+      expect(cd.commandCalls(StopDeploymentCommand)).to.have.length(0);
     });
 
     it("CodeDeploy refusing a second deployment at once: says which runs, that the upload is kept, and how to deploy it", async () => {
@@ -159,6 +185,14 @@ describe("app revisions through CodeDeploy", function () {
           "when that one ends, deploy it with `ec2-rollback app-rollback 1.1.0` (`ec2-rollback status` shows it)",
       );
       expect(cd.commandCalls(ListDeploymentsCommand)[0].args[0].input.includeOnlyStatuses).to.deep.equal(["Created", "Queued", "InProgress", "Baking", "Ready"]);
+
+      // No deployment of this group under way: another of CodeDeploy's limits (per account); AWS's words say which.
+      cd.on(ListDeploymentsCommand).resolves({ deployments: [] });
+      const other = await failure(deployFolder(deps(), { ...deployOpts, version: "1.1.1" }), "DEPLOYMENT_IN_PROGRESS");
+      expect(other.message).to.equal(
+        "CodeDeploy runs one deployment at a time and refused another now (The Deployment Group 'myapp-dev' already has an active Deployment 'd-OTHER'); " +
+          "nothing was deployed; 1.1.1 is uploaded but not deployed: deploy it with `ec2-rollback app-rollback 1.1.1` once the deployments under way end",
+      );
     });
 
     it("refuses, uploading and deploying nothing: an existing version, a bad version, a missing folder, a broken appspec, no --yes", async () => {
@@ -401,6 +435,33 @@ describe("app revisions through CodeDeploy", function () {
       expect(ui.lines.some((l) => l.startsWith("warn alarm myapp-dev-app-health is firing; --ignore-alarms"))).to.equal(true);
       await deployFolder(deps(), { ...deployOpts, version: "1.1.1" });
       expect(cd.commandCalls(CreateDeploymentCommand)[1].args[0].input.overrideAlarmConfiguration).to.equal(undefined);
+    });
+  });
+
+  describe("deployments under way (what a machine change refuses)", function () {
+    it("the ones not ended, checked again after the batch read, and one that failed moments ago whose automatic rollback has not started", async () => {
+      const now = Date.now();
+      const ago = (ms: number) => new Date(now - ms);
+      cd.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"] }).resolves({ deployments: ["d-A", "d-B"] });
+      cd.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Failed", "Stopped"] }).resolves({ deployments: ["d-C", "d-D", "d-E", "d-F"] });
+      const info = {
+        "d-A": { status: "InProgress", createTime: ago(60_000) },
+        "d-B": { status: "Succeeded", completeTime: ago(1000) }, // ended between the list and the batch read
+        "d-C": { status: "Failed", completeTime: ago(10_000), autoRollbackConfiguration: { enabled: true } },
+        "d-D": { status: "Failed", completeTime: ago(10 * 60_000), autoRollbackConfiguration: { enabled: true } }, // long ago
+        "d-E": { status: "Failed", completeTime: ago(10_000), autoRollbackConfiguration: { enabled: true }, rollbackInfo: { rollbackDeploymentId: "d-A" } }, // its rollback is d-A
+        "d-F": { status: "Stopped", completeTime: ago(10_000), autoRollbackConfiguration: { enabled: false } }, // no automatic rollback
+      } as Record<string, object>;
+      cd.on(BatchGetDeploymentsCommand).callsFake(async (input: { deploymentIds: string[] }) => ({
+        deploymentsInfo: input.deploymentIds.map((deploymentId) => ({ deploymentId, ...info[deploymentId] })),
+      }));
+      const d = await new CodeDeployService(new CodeDeployClient({ region: "eu-west-1" })).activeDeployments("myapp-dev", "myapp-dev");
+      expect(d.map((x) => [x.id, x.underWay])).to.deep.equal([
+        ["d-A", "active"],
+        ["d-C", "rolling-back"],
+      ]);
+      const ended = cd.commandCalls(ListDeploymentsCommand).find((c) => c.args[0].input.includeOnlyStatuses?.includes("Failed"))!;
+      expect(ended.args[0].input.createTimeRange!.start!.getTime()).to.be.closeTo(now - 8 * 3_600_000, 5000);
     });
   });
 

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { OPERATION_TAG } from "../../../contract/naming";
 import { checkpoint } from "../../../automation/core/checkpoint";
 import { encodeRecord } from "../../../automation/core/operation";
-import { recordAppOnServingRelease } from "../../../automation/core/releases";
+import { recordAppOnServingRelease, releasesOf } from "../../../automation/core/releases";
 import { recover } from "../../../automation/core/recover";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
 import { DeploymentInfo } from "../../../automation/core/ports";
@@ -40,13 +40,26 @@ describe("a machine change and a deployment never overlap", function () {
       if (deploy.activeReads.length === 2) deploy.deployments = [active("d-LATE")];
     };
     const before = w.cloud.addressOn(w.clock.now());
-    const e = await failure(rollback({ ...w, deploy }, { ...OPTS, target: "1.2.3" }), "CHANGE_FAILED");
+    const e = await failure(rollback({ ...w, deploy }, { ...OPTS, target: "1.2.3" }), "DEPLOYMENT_IN_PROGRESS");
     expect(e.message).to.match(/^myapp-v1\.2\.3 passed its checks on the standby machine \(green\) but was not flipped to: deployment d-LATE is under way on myapp-dev/);
     expect(e.message).to.include("the address was not moved, so it lands on the machine it was aimed at");
     expect(e.message).to.include("the stack pins myapp-v1.2.2, which still serves");
     expect(w.stack.pin).to.equal("myapp-v1.2.2");
     expect(w.cloud.addressOn(w.clock.now())).to.equal(before);
     expect(w.stack.tags_[OPERATION_TAG]).to.equal(undefined);
+    // The target did not fail: no failed release is recorded for it.
+    expect(releasesOf(w.stack.tags_).filter((r) => r.version === "myapp-v1.2.3")).to.deep.equal([]);
+  });
+
+  it("a deployment that failed moments ago, whose automatic rollback has not started, counts as under way", async () => {
+    const w = world("myapp-v1.2.2");
+    const failed: DeploymentInfo = { id: "d-FAILED", status: "Failed", completeTime: new Date(T0 - 10_000), autoRollback: true, underWay: "rolling-back" };
+    const e = await failure(rollback({ ...w, deploy: new FakeDeploy([failed]) }, { ...OPTS, target: "1.2.3" }), "DEPLOYMENT_IN_PROGRESS");
+    expect(e.message).to.equal(
+      "deployment d-FAILED on myapp-dev failed at 2026-11-24T09:59:50Z and CodeDeploy is about to roll it back by itself; nothing was changed. " +
+        "Wait a minute for that rollback to start and end (`ec2-rollback status` shows it), then run this again",
+    );
+    expect(changes(w.stack.calls)).to.deep.equal([]);
   });
 
   it("CodeDeploy that cannot be read is said, and does not block a machine rollback", async () => {
@@ -75,6 +88,18 @@ describe("a machine change and a deployment never overlap", function () {
     r.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "myapp-v1.2.2", to: "myapp-v1.2.3", phase: "flip-back", host: "h", pid: 1, startedAt: "2026-11-24T08:00:00Z" });
     await failure(recover({ ...r, deploy }, { yes: true, healthCheck: true, verifyTimeoutMs: 60_000, pollMs: 2000, force: true }), "DEPLOYMENT_IN_PROGRESS");
     expect(changes(r.stack.calls)).to.deep.equal([]);
+    expect(r.stack.tags_[OPERATION_TAG], "the record it would take over stays").to.not.equal(undefined);
+
+    // No record to take over (config that disagrees with what serves): asked once its own record is on, which then goes.
+    const n = world("myapp-v1.2.2");
+    n.stack.config_["ec2-rollback:amiVersion"] = "myapp-v1.2.3";
+    let recordOnWhenAsked = false;
+    const late = new FakeDeploy([active("d-RUNNING")]);
+    late.onActiveRead = async () => void (recordOnWhenAsked = !!n.stack.tags_[OPERATION_TAG]);
+    await failure(recover({ ...n, deploy: late }, { yes: true, healthCheck: true, verifyTimeoutMs: 60_000, pollMs: 2000, force: false }), "DEPLOYMENT_IN_PROGRESS");
+    expect(recordOnWhenAsked, "asked with its record on").to.equal(true);
+    expect(n.stack.tags_[OPERATION_TAG]).to.equal(undefined);
+    expect(changes(n.stack.calls)).to.deep.equal([]);
   });
 
   it("a deployment that ends during a machine change does not write its app version on a release the change owns", async () => {
@@ -84,7 +109,22 @@ describe("a machine change and a deployment never overlap", function () {
     const before = { ...w.stack.tags_ };
     await recordAppOnServingRelease({ stack: w.stack, ui }, "1.4.0");
     expect(w.stack.tags_).to.deep.equal(before);
-    expect(ui.lines[0]).to.match(/^warn app 1\.4\.0 is not recorded on the serving release: a machine change began meanwhile \(rollback myapp-v1\.2\.3 -> myapp-v1\.2\.2/);
+    expect(ui.lines[0]).to.match(/^warn app 1\.4\.0 is live but not recorded on the serving release: a machine change is under way \(rollback myapp-v1\.2\.3 -> myapp-v1\.2\.2/);
     expect(w.stack.calls).to.include("refresh tags");
+
+    // Read fresh, not as at start: a record that appeared since is seen.
+    const late = world();
+    late.stack.snapshot();
+    late.stack.tags_[OPERATION_TAG] = w.stack.tags_[OPERATION_TAG];
+    const lateUi = new FakeUi();
+    await recordAppOnServingRelease({ stack: late.stack, ui: lateUi }, "1.4.0");
+    expect(lateUi.lines[0]).to.match(/^warn app 1\.4\.0 is live but not recorded/);
+
+    // A record of a change that moves no machine (prune, checkpoint): the app version is written.
+    const pruning = world();
+    await rollback(pruning, { ...OPTS, target: "1.2.2" });
+    pruning.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "prune", from: "3 checkpoints", to: "removed", phase: "prune", host: "h", pid: 1, startedAt: "2026-11-24T10:00:00Z" });
+    await recordAppOnServingRelease({ stack: pruning.stack, ui: new FakeUi() }, "1.4.0");
+    expect(releasesOf(pruning.stack.tags_)[0]).to.deep.include({ version: "myapp-v1.2.2", app: "1.4.0" });
   });
 });

@@ -6,7 +6,8 @@ import { rollbackRelease } from "../../../automation/core/releaseRollback";
 import { encodeRelease, lastGoodBefore, Release, releasesOf } from "../../../automation/core/releases";
 import { rollback, RollbackOptions } from "../../../automation/core/rollback";
 import { DeployPort, DeploymentInfo, RevisionObject, RevisionStorePort, S3Location } from "../../../automation/core/ports";
-import { T0, world } from "../../helpers/fakes";
+import { OPERATION_TAG } from "../../../contract/naming";
+import { FakeUi, T0, world } from "../../helpers/fakes";
 import { failure } from "../../helpers/failure";
 
 const OPTS: RollbackOptions = { yes: true, revert: true, preview: false, healthCheck: true, verifyTimeoutMs: 5 * 60_000, pollMs: 2000, bakePollMs: 5000, bakeMinutes: 0 };
@@ -45,6 +46,7 @@ class FakeApp implements DeployPort, RevisionStorePort {
   async activeDeployments() {
     return [];
   }
+  async stopDeployment() {}
   async head(_: string, key: string): Promise<RevisionObject | undefined> {
     return this.objects.has(key) ? { key, size: 1, lastModified: new Date(T0) } : undefined;
   }
@@ -152,6 +154,28 @@ describe("releases", function () {
     expect(w.stack.pin).to.equal("myapp-v1.2.3");
     expect(app.live).to.equal("myapp/1.4.0.zip");
     expect(w.ui.lines).to.include.members(["step release #2, machine layer: myapp-v1.2.3", "step release #2, app layer: 1.4.0"]);
+  });
+
+  it("release:<n>: a stack that changed while its question waited is refused (STACK_CHANGED), changing nothing", async () => {
+    const w = world("myapp-v1.2.2");
+    const app = new FakeApp("1.4.0");
+    const deps = { ...w, store: app, deploy: app, caller: w.cloud };
+    await rollback(deps, { ...OPTS, target: "1.2.3" });
+    // The stack as read before the question (the Pulumi adapter answers with what it read until a change).
+    const before = { ...w.stack.config_ };
+    const interactive = { ...deps, ui: Object.assign(new FakeUi(true), {}) };
+    interactive.ui.confirm = async () => {
+      // Meanwhile another operator's change ends: a new standby version, with no record left.
+      w.stack.config_["ec2-rollback:standbyAmiVersion"] = "myapp-v1.2.1";
+      return true;
+    };
+    // Until the change reads the stack again, config answers as read before the question.
+    const config = w.stack.config.bind(w.stack);
+    const refreshedAt = w.stack.calls.length;
+    w.stack.config = async () => (w.stack.calls.slice(refreshedAt).includes("refresh") ? config() : { ...before });
+    const e = await failure(rollbackRelease(interactive, { ...OPTS, yes: false, release: 1, appTimeoutMs: 1 }), "STACK_CHANGED");
+    expect(e.message).to.equal('stack "dev" changed while this rollback waited to start; nothing was changed: run it again');
+    expect(w.stack.tags_[OPERATION_TAG]).to.equal(undefined);
   });
 
   it("release:<n> --preview asks nothing and deploys nothing: the machine layer's preview, and which app version would be redeployed", async () => {

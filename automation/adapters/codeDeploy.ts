@@ -114,7 +114,6 @@ export class CodeDeployService implements DeployPort {
     return this.deployments(app, group, max);
   }
 
-
   /**
    * Deployments not ended (listed by status, then checked again: one may end between the two reads), and
    * those that ended within the last minute (of the last 8 hours' starts, a deployment's longest run) with

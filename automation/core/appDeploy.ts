@@ -12,7 +12,7 @@ import { stopIfRecorded } from "./deployments";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError } from "./errors";
 import { nearestNames } from "./nearest";
 import { poll } from "./poll";
-import { AlarmPort, Clock, DeployPort, IdentityPort, DeploymentInfo, FileExistsBehavior, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
+import { AlarmPort, Clock, DeployPort, DeploymentInfo, FileExistsBehavior, IdentityPort, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
 import { HISTORY, liveDeployment, succeededNewestFirst } from "./liveRevision";
 import { recordAppOnServingRelease } from "./releases";
 import { readStack, requireOutputs } from "./stackState";

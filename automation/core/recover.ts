@@ -141,7 +141,7 @@ export async function recover(deps: RecoverDeps, o: RecoverOptions): Promise<Rec
   );
   // The update may move the address: not under a deployment (deployments.ts). Taking over a record,
   // asked first (deployments already refuse while that record is on, and a refusal keeps it); else
-  // once this record is on, so no deployment starts after the check without seeing it.
+  // once this record is on, so a deployment created after the check sees it (deployments.ts).
   if (record) await refuseWhileDeploying(deps, outputs, "nothing was changed");
   const op = await Operation.begin(deps, { op: "recover", from: machineOp ? record!.from : lastGood, to: final, phase: "recover", takeOver: record ?? undefined });
   if (!record) {

@@ -189,7 +189,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
         throw new Ec2RollbackError("STACK_CHANGED", `stack "${stack.name}" changed while this ${op.current.op} waited to start; nothing was changed: run it again`);
       }
     }
-    // No deployment may be under way: with the record on, none starts after this without seeing it.
+    // No deployment may be under way. Asked with the record on: a deployment created after this sees the
+    // record and stops itself (deployments.ts).
     await refuseWhileDeploying(deps, outputs, "nothing was changed");
   } catch (e) {
     await op.end();
@@ -257,8 +258,8 @@ export async function rollback(deps: RollbackDeps, o: RollbackOptions): Promise<
       await waitForApp({ ...deps, http: deps.http }, `http://${machine.publicIp}:${port}${settings.healthCheckPath}`, { ...check, timeoutMs: Math.max(0, checkEnds - clock.now()) });
     }
     ui.succeed(`${target.label} is healthy on ${candidateId} (${standbySlot}), checked through its own address (${seconds(clock.now() - t0)})`);
-    // A deployment begun since the record went on (by someone who read the stack just before it) goes to
-    // the live machine: the address does not move under it.
+    // A deployment that began since (by someone who read the stack just before the record went on) goes
+    // to the live machine: the address does not move under it.
     await refuseWhileDeploying(deps, outputs, "the address was not moved, so it lands on the machine it was aimed at");
   } catch (e) {
     if (isEc2RollbackError(e, "OPERATION_TAKEN_OVER")) throw e;

@@ -203,7 +203,7 @@ export function explainAwsError(e: unknown, call: AwsCall | undefined = callOf(e
   // CodeDeploy runs one deployment at a time per deployment group (and a few per account): "Number of
   // concurrent deployments to a deployment group: 1" (docs.aws.amazon.com/codedeploy/latest/userguide/limits.html).
   if (name === "DeploymentLimitExceededException") {
-    return fail("DEPLOYMENT_IN_PROGRESS", `CodeDeploy runs one deployment at a time and refused another now (${firstLine(msg)}); nothing was deployed`);
+    return fail("DEPLOYMENT_IN_PROGRESS", `CodeDeploy refused to start a deployment now, as it does while one runs on the group (${firstLine(msg)}); nothing was deployed`);
   }
   if (err.$metadata && (err.$fault || name !== "Error")) {
     return err.$fault === "server"

@@ -20,10 +20,26 @@ import { aws, clientConfig, withErrorContext } from "./awsErrors";
 
 /** A deployment in one of these has not ended: a machine change waits for none of them, it refuses. */
 const ACTIVE_STATUSES: DeploymentStatus[] = ["Created", "Queued", "InProgress", "Baking", "Ready"];
-/** An EC2/On-Premises deployment runs at most 8 hours (docs.aws.amazon.com/codedeploy/latest/userguide/limits.html). */
-const MAX_DEPLOYMENT_MS = 8 * 3_600_000;
-/** How long after a failure CodeDeploy may take to start its automatic rollback (seconds, in practice). */
-const ROLLBACK_START_MS = 60_000;
+/**
+ * Starts older than this are not read for a just-ended deployment: an EC2/On-Premises deployment runs at
+ * most 8 hours, 12 with a predefined configuration (docs.aws.amazon.com/codedeploy/latest/userguide/limits.html).
+ */
+const MAX_DEPLOYMENT_MS = 13 * 3_600_000;
+/**
+ * How long after a deployment ended CodeDeploy may still start its automatic rollback of it (seconds, in
+ * practice; AWS documents no figure). Compared with AWS's own end time, so clock skew counts against it.
+ */
+const ROLLBACK_START_MS = 2 * 60_000;
+
+/** Whether CodeDeploy rolls an ended deployment back by itself (its group's automatic rollback events). */
+function rollsBack(d: SdkDeployment): boolean {
+  const c = d.autoRollbackConfiguration;
+  if (!c?.enabled) return false;
+  const events = c.events ?? [];
+  if (d.status === "Failed") return events.includes("DEPLOYMENT_FAILURE");
+  if (d.status === "Stopped") return d.errorInformation?.code === "ALARM_ACTIVE" ? events.includes("DEPLOYMENT_STOP_ON_ALARM") : events.includes("DEPLOYMENT_STOP_ON_REQUEST");
+  return false;
+}
 
 /** BatchGetDeployments takes at most 25 ids. */
 const BATCH = 25;
@@ -49,7 +65,7 @@ export function toDeploymentInfo(d: SdkDeployment): DeploymentInfo {
           message: d.rollbackInfo.rollbackMessage,
         }
       : undefined,
-    autoRollback: d.autoRollbackConfiguration?.enabled,
+    autoRollback: rollsBack(d),
   };
 }
 
@@ -115,22 +131,30 @@ export class CodeDeployService implements DeployPort {
   }
 
   /**
-   * Deployments not ended (listed by status, then checked again: one may end between the two reads), and
-   * those that ended within the last minute (of the last 8 hours' starts, a deployment's longest run) with
-   * automatic rollback on and no rollback started yet.
+   * Deployments not ended, and those that ended moments ago (within ROLLBACK_START_MS) and that CodeDeploy
+   * rolls back by itself, while that rollback has not started, or started after the first list was read.
+   * Each is judged by what the batch read says (one may end between the list and the read, or between
+   * the two lists, which are read side by side).
    */
   async activeDeployments(app: string, group: string): Promise<DeploymentInfo[]> {
     const now = Date.now();
-    const [active, ended] = await Promise.all([
+    const lists = await Promise.all([
       this.deployments(app, group, Infinity, { includeOnlyStatuses: ACTIVE_STATUSES }),
       this.deployments(app, group, Infinity, { includeOnlyStatuses: ["Failed", "Stopped"], createTimeRange: { start: new Date(now - MAX_DEPLOYMENT_MS) } }),
     ]);
-    return [
-      ...active.filter((d) => (ACTIVE_STATUSES as string[]).includes(d.status)).map((d) => ({ ...d, underWay: "active" as const })),
-      ...ended
-        .filter((d) => d.autoRollback && !d.rollback?.rollbackDeploymentId && d.completeTime && now - d.completeTime.getTime() < ROLLBACK_START_MS)
-        .map((d) => ({ ...d, underWay: "rolling-back" as const })),
-    ];
+    const all = new Map(lists.flat().map((d) => [d.id, d]));
+    const isActive = (d: DeploymentInfo) => (ACTIVE_STATUSES as string[]).includes(d.status);
+    const endedJustNow = (d: DeploymentInfo) => !isActive(d) && d.autoRollback && d.completeTime && now - d.completeTime.getTime() < ROLLBACK_START_MS;
+    // A rollback started after the first list was read is in neither list: read it.
+    const unseen = [...all.values()].filter((d) => endedJustNow(d) && d.rollback?.rollbackDeploymentId && !all.has(d.rollback.rollbackDeploymentId));
+    const rollbacks = await Promise.all(unseen.map((d) => this.getDeployment(d.rollback!.rollbackDeploymentId!)));
+    for (const r of rollbacks) all.set(r.id, r);
+    const out: DeploymentInfo[] = [];
+    for (const d of all.values()) {
+      if (isActive(d)) out.push({ ...d, underWay: "active" });
+      else if (endedJustNow(d) && !d.rollback?.rollbackDeploymentId) out.push({ ...d, underWay: "rolling-back" });
+    }
+    return out.sort((a, b) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0));
   }
 
   stopDeployment(id: string): Promise<void> {

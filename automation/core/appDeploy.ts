@@ -8,7 +8,7 @@ import { formatBytes } from "./bytes";
 import { Bundle, buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded } from "./operation";
-import { stopIfRecorded } from "./deployments";
+import { refuseIfRecordedBeforeCreate, stopIfRecorded } from "./deployments";
 import { Ec2RollbackError, InterruptedError, isEc2RollbackError } from "./errors";
 import { nearestNames } from "./nearest";
 import { poll } from "./poll";
@@ -148,6 +148,8 @@ export async function deployFolder(
     if (!o.yes) askedAt = await refuseIfRecordedNow(deps);
 
     // 4. Upload (never over an existing key) and register.
+    const then = `deploy it with \`ec2-rollback app-rollback ${version}\``;
+    const kept = `${version} is uploaded but not deployed`;
     const who = (await caller).arn;
     const when = new Date(deps.clock.now()).toISOString();
     const uploaded = await upload(deps, t, key, bundle, { version, sha256: bundle.sha256Hex, "uploaded-by": who }, o.signal);
@@ -157,11 +159,11 @@ export async function deployFolder(
     const description = `${t.appName} ${version}, uploaded ${when} by ${who}`;
     await deploy.registerRevision(t.app, location, description);
 
-    // 5. Deploy and follow it.
-    const then = `deploy it with \`ec2-rollback app-rollback ${version}\``;
+    // 5. Deploy and follow it: never under a machine change (deployments.ts).
+    askedAt = await refuseIfRecordedBeforeCreate(deps, askedAt, { kept, then });
     const request = { app: t.app, group: t.group, location, fileExistsBehavior: o.fileExists, description: `deploy ${description}`, ignoreAlarms: o.ignoreAlarms };
-    const id = await createDeployment(deps, request, { kept: `${version} is uploaded but not deployed`, then });
-    await stopIfRecorded(deps, { id, version, askedAt, left: `the upload is kept: when that change ends, ${then}` });
+    const id = await createDeployment(deps, request, { kept, then });
+    await stopIfRecorded(deps, { id, version, askedAt, then: `${then} (the upload is kept)` });
     const outcome = await follow(deps, t, id, version, o);
     return { ...outcome, key, sha256: bundle.sha256Hex, size: bundle.size, fileCount: bundle.fileCount, generatedAppspec: generated };
   } finally {
@@ -192,7 +194,7 @@ async function createDeployment(deps: AppDeps, d: Parameters<DeployPort["createD
       "DEPLOYMENT_IN_PROGRESS",
       active
         ? `deployment ${active.id} is under way on ${d.group} (${active.status}) and CodeDeploy runs one at a time; ${o.kept}: when that one ends, ${o.then} (\`ec2-rollback status\` shows it)`
-        : `${e.message}; ${o.kept}: ${o.then} once the deployments under way end`,
+        : `CodeDeploy refused to start the deployment now (${firstLine(e.cause instanceof Error ? e.cause.message : e.message)}); ${o.kept}: ${o.then} once the deployments under way end`,
       { cause: e },
     );
   }
@@ -304,6 +306,9 @@ export async function appRollback(
   await refuseIfRecorded(stack);
   await confirmOrRefuse(ui, o.yes, `Redeploy ${t.appName} ${version} (live now: ${liveVersion ?? "unknown"}) to ${t.group}?`, "redeploy");
   if (!o.yes) askedAt = await refuseIfRecordedNow(deps);
+  // The fix names this command (from `rollback release:<n>` too, whose machine layer is done by then).
+  const then = `run \`ec2-rollback app-rollback ${version}\``;
+  askedAt = await refuseIfRecordedBeforeCreate(deps, askedAt, { kept: "nothing was deployed", then });
   const location: S3Location = { bucket: t.bucket, key, eTag: obj.eTag, version: obj.versionId };
   const id = await createDeployment(
     deps,
@@ -315,9 +320,9 @@ export async function appRollback(
       description: `app-rollback ${liveVersion ?? "?"} -> ${version} by ${(await deps.caller.identity()).arn}`,
       ignoreAlarms: o.ignoreAlarms,
     },
-    { kept: "nothing was deployed", then: "run this again" },
+    { kept: "nothing was deployed", then },
   );
-  await stopIfRecorded(deps, { id, version, askedAt, left: "when that change ends, run this again" });
+  await stopIfRecorded(deps, { id, version, askedAt, then });
   return { ...(await follow(deps, t, id, version, o)), from: liveVersion };
 }
 
@@ -436,6 +441,10 @@ async function waitForRollbackId(deps: AppDeps, id: string, o: WaitOptions): Pro
     if (e === none) return undefined;
     throw e;
   });
+}
+
+function firstLine(s: string): string {
+  return s.trim().split("\n")[0]?.trim() ?? "";
 }
 
 function lastLine(s: string): string {

@@ -233,7 +233,10 @@ export interface DeploymentInfo {
   revision?: S3Location;
   error?: { code?: string; message?: string };
   rollback?: { rollbackDeploymentId?: string; rollbackTriggeringDeploymentId?: string; message?: string };
-  /** CodeDeploy rolls it back by itself when it fails (or is stopped), starting a deployment of its own moments later. */
+  /**
+   * CodeDeploy rolls it back by itself, starting a deployment of its own moments after it ended (its status
+   * and the group's automatic rollback events say so: on failure, on an alarm's stop, on a requested stop).
+   */
   autoRollback?: boolean;
   /**
    * Why it counts as under way: it has not ended ("active"), or it ended moments ago and CodeDeploy's own

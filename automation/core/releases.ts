@@ -37,8 +37,8 @@ export async function recordAppOnServingRelease(deps: { stack: StackPort; ui: Ui
     const record = tags[OPERATION_TAG] ? decodeRecord(tags[OPERATION_TAG]) : undefined;
     if (record && MACHINE_OPS.has(record.op)) {
       deps.ui.warn(
-        `app ${app} is live but not recorded on the serving release: a machine change is under way (${describeRecord(record)}) and writes the releases until it ends, ` +
-          "so `ec2-rollback releases` shows no app version for it (and `rollback release:<n>` to it brings back its machine only)",
+        `app ${app} is not recorded on a release: a machine change is under way (${describeRecord(record)}) and writes the releases until it ends; ` +
+          "`ec2-rollback status` shows which app and machine serve once it has",
       );
       return;
     }

@@ -180,7 +180,8 @@ fail("error: stub pulumi does not know: " + args.join(" "));
 export interface Stub {
   binDir: string;
   projectDir: string;
-  calls(): { args: string[]; backend: string | null }[];
+  /** Each call, in order: its arguments, the backend it was given, and when it started (ms since the epoch). */
+  calls(): { args: string[]; backend: string | null; t0: number }[];
   /** How many `pulumi` calls ran one after another (calls that overlap in time count once). */
   rounds(): number;
   state(): StubState;

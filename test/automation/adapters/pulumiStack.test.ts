@@ -185,11 +185,15 @@ describe("Pulumi adapter (Automation API against a stub pulumi on PATH)", functi
   });
 
   it("tags answer from the start-up read until the first change; then every read asks the backend (operators see each other's records)", async () => {
+    const before = Date.now();
     const s = await open();
+    // When the start-up read was asked for: before its `pulumi` ran, so no later than now.
+    expect(s.tagsAskedAt()).to.be.within(before, Math.min(...stub.calls().filter((c) => c.args[1] === "tag").map((c) => c.t0)));
     expect(await s.tags()).to.deep.equal({}); // the start-up read, done
     stub.setState({ ...stub.state(), tags: { "ec2-rollback:operation": "theirs" } });
     expect(await s.tags(), "one moment for a read-only command").to.deep.equal({});
-    s.refresh();
+    s.refresh("tags");
+    expect(s.tagsAskedAt(), "each read now asks the backend").to.equal(undefined);
     expect(await s.tags()).to.deep.equal({ "ec2-rollback:operation": "theirs" });
     stub.setState({ ...stub.state(), tags: {} });
     expect(await s.tags()).to.deep.equal({});

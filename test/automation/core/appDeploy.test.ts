@@ -146,27 +146,65 @@ describe("app revisions through CodeDeploy", function () {
       noUploadNoDeploy();
     });
 
-    it("a machine change whose record went on during a long upload: the deployment is stopped (rolled back by CodeDeploy) and it says so", async () => {
+    const rollbackRecord = () => encodeRecord({ op: "rollback", from: "myapp-v1.2.3", to: "myapp-v1.2.2", phase: "standby", host: "ops", pid: 7, startedAt: "2026-11-24T10:00:02Z" });
+
+    it("a machine change whose record went on during a long upload: the tags are read again before creating, and nothing is deployed", async () => {
       const d = deps();
-      cd.on(StopDeploymentCommand).resolves({});
+      d.stack.snapshot(); // the tags as read at start-up
       s3.on(PutObjectCommand).callsFake(async () => {
-        // The upload takes 5 s; meanwhile an operator's rollback puts its record on (and found no deployment).
+        // The upload takes 5 s; meanwhile an operator's rollback puts its record on (and finds no deployment).
         d.clock.t += 5000;
-        d.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "rollback", from: "myapp-v1.2.3", to: "myapp-v1.2.2", phase: "standby", host: "ops", pid: 7, startedAt: "2026-11-24T10:00:02Z" });
+        d.stack.tags_[OPERATION_TAG] = rollbackRecord();
         return { ETag: '"etag-110"', VersionId: "v-110" };
       });
       const e = await failure(deployFolder(d, deployOpts), "OPERATION_IN_PROGRESS");
       expect(e.message).to.equal(
-        "a machine change began while deployment d-110 was being created (rollback myapp-v1.2.3 -> myapp-v1.2.2 started 2026-11-24T10:00:02Z on ops (pid 7), phase standby): " +
-          "it was stopped (CodeDeploy rolls back what it had changed), so 1.1.0 is not live; the upload is kept: when that change ends, deploy it with `ec2-rollback app-rollback 1.1.0`",
+        'an operation began on stack "dev" meanwhile (rollback myapp-v1.2.3 -> myapp-v1.2.2 started 2026-11-24T10:00:02Z on ops (pid 7), phase standby); ' +
+          "1.1.0 is uploaded but not deployed: once it has ended, deploy it with `ec2-rollback app-rollback 1.1.0`",
       );
-      expect(cd.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).to.deep.equal([{ deploymentId: "d-110", autoRollbackEnabled: true }]);
+      expect(cd.commandCalls(CreateDeploymentCommand), "nothing created").to.have.length(0);
     });
 
-    it("created within a second of the tags it judged by: no second read (a machine change could not have missed it)", async () => {
+    it("CreateDeployment answering over a second after the tags were read, a machine change begun meanwhile: the deployment is stopped and rolled back, and it says so", async () => {
       const d = deps();
+      cd.on(StopDeploymentCommand).resolves({});
+      cd.on(CreateDeploymentCommand).callsFake(async () => {
+        d.clock.t += 3000; // a slow answer; meanwhile the change's record goes on, and it asks CodeDeploy before this deployment exists
+        d.stack.tags_[OPERATION_TAG] = rollbackRecord();
+        return { deploymentId: "d-110" };
+      });
+      const e = await failure(deployFolder(d, { ...deployOpts, wait: false }), "OPERATION_IN_PROGRESS");
+      expect(e.message).to.equal(
+        "deployment d-110 was created after rollback myapp-v1.2.3 -> myapp-v1.2.2 started 2026-11-24T10:00:02Z on ops (pid 7), phase standby had begun, unseen by it: " +
+          "a stop was asked for: CodeDeploy rolls back what it had changed with a deployment of its own (`ec2-rollback status` shows it), so 1.1.0 is not live; " +
+          "once both have ended, deploy it with `ec2-rollback app-rollback 1.1.0` (the upload is kept)",
+      );
+      expect(cd.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).to.deep.equal([{ deploymentId: "d-110", autoRollbackEnabled: true }]);
+
+      // A record of a change that moves no machine (prune) stops nothing.
+      cd.resetHistory();
+      cd.on(CreateDeploymentCommand).callsFake(async () => {
+        p.clock.t += 3000;
+        p.stack.tags_[OPERATION_TAG] = encodeRecord({ op: "prune", from: "3 checkpoints", to: "removed", phase: "prune", host: "ops", pid: 7, startedAt: "2026-11-24T10:00:02Z" });
+        return { deploymentId: "d-111" };
+      });
+      const p = deps();
+      expect((await deployFolder(p, { ...deployOpts, version: "1.1.1", wait: false })).deploymentId).to.equal("d-111");
+      expect(cd.commandCalls(StopDeploymentCommand)).to.have.length(0);
+    });
+
+    it("the tags judged by were asked for over a second before creating (read at start-up, then a slow bundle): read again first", async () => {
+      const d = deps();
+      d.stack.snapshot();
+      d.clock.t += 1500; // between the read at start-up and the deploy's checks
       await deployFolder(d, { ...deployOpts, wait: false });
-      expect(d.stack.calls.filter((c) => c === "read tags"), "the tags are read once").to.have.length(1);
+      expect(d.stack.calls.filter((c) => c === "refresh tags"), "read again before creating").to.have.length(1);
+
+      // Within a second: judged by the read at start-up alone (no machine change could have missed this deployment).
+      const quick = deps();
+      quick.stack.snapshot();
+      await deployFolder(quick, { ...deployOpts, version: "1.1.1", wait: false });
+      expect(quick.stack.calls.filter((c) => c === "refresh tags")).to.have.length(0);
       expect(cd.commandCalls(StopDeploymentCommand)).to.have.length(0);
     });
 
@@ -190,8 +228,8 @@ describe("app revisions through CodeDeploy", function () {
       cd.on(ListDeploymentsCommand).resolves({ deployments: [] });
       const other = await failure(deployFolder(deps(), { ...deployOpts, version: "1.1.1" }), "DEPLOYMENT_IN_PROGRESS");
       expect(other.message).to.equal(
-        "CodeDeploy runs one deployment at a time and refused another now (The Deployment Group 'myapp-dev' already has an active Deployment 'd-OTHER'); " +
-          "nothing was deployed; 1.1.1 is uploaded but not deployed: deploy it with `ec2-rollback app-rollback 1.1.1` once the deployments under way end",
+        "CodeDeploy refused to start the deployment now (The Deployment Group 'myapp-dev' already has an active Deployment 'd-OTHER'); " +
+          "1.1.1 is uploaded but not deployed: deploy it with `ec2-rollback app-rollback 1.1.1` once the deployments under way end",
       );
     });
 
@@ -442,26 +480,34 @@ describe("app revisions through CodeDeploy", function () {
     it("the ones not ended, checked again after the batch read, and one that failed moments ago whose automatic rollback has not started", async () => {
       const now = Date.now();
       const ago = (ms: number) => new Date(now - ms);
-      cd.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"] }).resolves({ deployments: ["d-A", "d-B"] });
-      cd.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Failed", "Stopped"] }).resolves({ deployments: ["d-C", "d-D", "d-E", "d-F"] });
+      cd.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Created", "Queued", "InProgress", "Baking", "Ready"] }).resolves({ deployments: ["d-A", "d-B", "d-H"] });
+      cd.on(ListDeploymentsCommand, { includeOnlyStatuses: ["Failed", "Stopped"] }).resolves({ deployments: ["d-C", "d-D", "d-E", "d-F", "d-G", "d-I"] });
+      const onFailure = { enabled: true, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"] };
       const info = {
         "d-A": { status: "InProgress", createTime: ago(60_000) },
-        "d-B": { status: "Succeeded", completeTime: ago(1000) }, // ended between the list and the batch read
-        "d-C": { status: "Failed", completeTime: ago(10_000), autoRollbackConfiguration: { enabled: true } },
-        "d-D": { status: "Failed", completeTime: ago(10 * 60_000), autoRollbackConfiguration: { enabled: true } }, // long ago
-        "d-E": { status: "Failed", completeTime: ago(10_000), autoRollbackConfiguration: { enabled: true }, rollbackInfo: { rollbackDeploymentId: "d-A" } }, // its rollback is d-A
+        "d-B": { status: "Succeeded", createTime: ago(70_000), completeTime: ago(1000) }, // ended between the list and the batch read
+        "d-H": { status: "Failed", createTime: ago(80_000), completeTime: ago(500), autoRollbackConfiguration: onFailure }, // failed between the two: its rollback comes
+        "d-C": { status: "Failed", createTime: ago(90_000), completeTime: ago(10_000), autoRollbackConfiguration: onFailure },
+        "d-D": { status: "Failed", completeTime: ago(10 * 60_000), autoRollbackConfiguration: onFailure }, // long ago
+        "d-E": { status: "Failed", completeTime: ago(10_000), autoRollbackConfiguration: onFailure, rollbackInfo: { rollbackDeploymentId: "d-A" } }, // its rollback is d-A
         "d-F": { status: "Stopped", completeTime: ago(10_000), autoRollbackConfiguration: { enabled: false } }, // no automatic rollback
+        "d-G": { status: "Failed", completeTime: ago(5000), autoRollbackConfiguration: onFailure, rollbackInfo: { rollbackDeploymentId: "d-R" } }, // rollback started after the lists
+        "d-I": { status: "Stopped", completeTime: ago(5000), autoRollbackConfiguration: onFailure, errorInformation: { code: "MANUAL_STOP" } }, // a requested stop: not rolled back by these events
+        "d-R": { status: "Created", createTime: ago(2000) },
       } as Record<string, object>;
       cd.on(BatchGetDeploymentsCommand).callsFake(async (input: { deploymentIds: string[] }) => ({
         deploymentsInfo: input.deploymentIds.map((deploymentId) => ({ deploymentId, ...info[deploymentId] })),
       }));
+      cd.on(GetDeploymentCommand, { deploymentId: "d-R" }).resolves({ deploymentInfo: { deploymentId: "d-R", ...info["d-R"] } });
       const d = await new CodeDeployService(new CodeDeployClient({ region: "eu-west-1" })).activeDeployments("myapp-dev", "myapp-dev");
       expect(d.map((x) => [x.id, x.underWay])).to.deep.equal([
+        ["d-R", "active"],
         ["d-A", "active"],
+        ["d-H", "rolling-back"],
         ["d-C", "rolling-back"],
       ]);
       const ended = cd.commandCalls(ListDeploymentsCommand).find((c) => c.args[0].input.includeOnlyStatuses?.includes("Failed"))!;
-      expect(ended.args[0].input.createTimeRange!.start!.getTime()).to.be.closeTo(now - 8 * 3_600_000, 5000);
+      expect(ended.args[0].input.createTimeRange!.start!.getTime()).to.be.closeTo(now - 13 * 3_600_000, 5000);
     });
   });
 

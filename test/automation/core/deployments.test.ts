@@ -23,7 +23,8 @@ describe("a machine change and a deployment never overlap", function () {
     expect(e.exitCode).to.equal(1);
     expect(e.message).to.equal(
       "deployment d-RUNNING is under way on myapp-dev (InProgress, started 2026-11-24T09:59:00Z); nothing was changed. " +
-        "Wait for it to end (`ec2-rollback status` shows it), or stop it (`aws deploy stop-deployment --deployment-id d-RUNNING`), then run this again",
+        "Wait for it to end (`ec2-rollback status` shows it), or stop it (`aws deploy stop-deployment --deployment-id d-RUNNING --auto-rollback-enabled`, " +
+        "and CodeDeploy rolls back what it changed), then run this again once nothing is under way",
     );
     expect(changes(w.stack.calls)).to.deep.equal([]);
     // Asked with the record on: a deployment that starts later sees the record and refuses itself.
@@ -109,7 +110,7 @@ describe("a machine change and a deployment never overlap", function () {
     const before = { ...w.stack.tags_ };
     await recordAppOnServingRelease({ stack: w.stack, ui }, "1.4.0");
     expect(w.stack.tags_).to.deep.equal(before);
-    expect(ui.lines[0]).to.match(/^warn app 1\.4\.0 is live but not recorded on the serving release: a machine change is under way \(rollback myapp-v1\.2\.3 -> myapp-v1\.2\.2/);
+    expect(ui.lines[0]).to.match(/^warn app 1\.4\.0 is not recorded on a release: a machine change is under way \(rollback myapp-v1\.2\.3 -> myapp-v1\.2\.2/);
     expect(w.stack.calls).to.include("refresh tags");
 
     // Read fresh, not as at start: a record that appeared since is seen.
@@ -118,7 +119,7 @@ describe("a machine change and a deployment never overlap", function () {
     late.stack.tags_[OPERATION_TAG] = w.stack.tags_[OPERATION_TAG];
     const lateUi = new FakeUi();
     await recordAppOnServingRelease({ stack: late.stack, ui: lateUi }, "1.4.0");
-    expect(lateUi.lines[0]).to.match(/^warn app 1\.4\.0 is live but not recorded/);
+    expect(lateUi.lines[0]).to.match(/^warn app 1\.4\.0 is not recorded on a release/);
 
     // A record of a change that moves no machine (prune, checkpoint): the app version is written.
     const pruning = world();

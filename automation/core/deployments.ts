@@ -7,8 +7,11 @@
 //  - A deployment (`deploy`, `app-rollback`) refuses while a record is on the stack, by tags asked for at
 //    `askedAt`; its mark is the deployment itself. A deployment created within SETTLE_MS of `askedAt`
 //    cannot have been missed by a machine change whose record those tags did not show (that change asks
-//    CodeDeploy more than SETTLE_MS after its record went on); one created later reads the tags again
-//    and stops itself if a record appeared (`stopIfRecorded`).
+//    CodeDeploy more than SETTLE_MS after its record went on). So when more than SETTLE_MS has passed, the
+//    tags are read again just before CreateDeployment (`refuseIfRecordedBeforeCreate`), and when
+//    CreateDeployment itself answers later than that, once more after it (`stopIfRecorded`).
+//  This rests on stack tags being read-after-write consistent in the backend, and on CodeDeploy listing a
+//  deployment it has just created.
 //  - Two deployments never overlap: CodeDeploy runs one at a time per deployment group.
 import { StackOutputs } from "../../contract/outputs";
 import { Ec2RollbackError, messageOf } from "./errors";
@@ -41,7 +44,7 @@ export async function refuseWhileDeploying(
     throw new Ec2RollbackError(
       "DEPLOYMENT_IN_PROGRESS",
       `deployment ${d.id} on ${group} ${d.status.toLowerCase()}${d.completeTime ? ` at ${isoSeconds(d.completeTime)}` : ""} and CodeDeploy is about to roll it back by itself; ${consequence}. ` +
-        "Wait a minute for that rollback to start and end (`ec2-rollback status` shows it), then run this again",
+        "Wait for that rollback to start and end (`ec2-rollback status` shows it), then run this again",
     );
   }
   const since = d.createTime ? `, started ${isoSeconds(d.createTime)}` : "";

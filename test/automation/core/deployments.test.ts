@@ -58,7 +58,7 @@ describe("a machine change and a deployment never overlap", function () {
     const e = await failure(rollback({ ...w, deploy: new FakeDeploy([failed]) }, { ...OPTS, target: "1.2.3" }), "DEPLOYMENT_IN_PROGRESS");
     expect(e.message).to.equal(
       "deployment d-FAILED on myapp-dev failed at 2026-11-24T09:59:50Z and CodeDeploy is about to roll it back by itself; nothing was changed. " +
-        "Wait a minute for that rollback to start and end (`ec2-rollback status` shows it), then run this again",
+        "Wait for that rollback to start and end (`ec2-rollback status` shows it), then run this again",
     );
     expect(changes(w.stack.calls)).to.deep.equal([]);
   });

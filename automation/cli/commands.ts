@@ -22,6 +22,11 @@ export interface CommandSpec<R = unknown> {
   /** `<version>` (required) or `[version]` (optional), with its description. */
   arguments?: [string, string][];
   options?: Option[];
+  /**
+   * Options that must be given (their attribute names). Checked after commander's check of unknown
+   * options, so a misspelt `--verison` is said as such, not as a missing `--version`.
+   */
+  required?: string[];
   /** It asks before it changes something (and refuses without `--yes` when there is no terminal): its help shows `--yes`. */
   asks?: boolean;
   /** 2–3 real invocations for its help, each with what it does: `["ec2-rollback rollback 1.2.2 --dry-run", "…"]`. */
@@ -305,7 +310,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "bundle a folder as a CodeDeploy revision, upload it, deploy it and follow it (CodeDeploy rolls back by itself on failure)",
     arguments: [["<dir>", "the app folder (with an appspec.yml, or scripts/start.sh, stop.sh, validate.sh … for a generated one)"]],
     options: [
-      new Option("--version <semver>", "the revision's version; stored once at <appName>/<version>.zip and never replaced").makeOptionMandatory(),
+      new Option("--version <semver>", "the revision's version (required); stored once at <appName>/<version>.zip and never replaced"),
       fileExists(),
       noWait("deployment"),
       new Option("--include-node-modules", "ship node_modules too (left out by default)").default(false),
@@ -314,6 +319,7 @@ export const COMMANDS: CommandSpec[] = [
       ignoreAlarms(),
       timeout("60", "follow the deployment"),
     ],
+    required: ["version"],
     asks: true,
     examples: [
       ["ec2-rollback deploy examples/app --version 1.0.1", "bundle, upload, deploy and follow version 1.0.1 of the folder"],

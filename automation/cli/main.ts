@@ -39,6 +39,13 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     for (const option of spec.options ?? []) cmd.addOption(option);
     cmd.action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
+      // Commander has checked unknown options by now (it checks mandatory ones before them).
+      for (const name of spec.required ?? []) {
+        const option = command.options.find((o) => o.attributeName() === name);
+        if (option && command.opts()[name] === undefined) {
+          throw new Ec2RollbackError("USAGE", `required option '${option.flags}' not specified (run with --help for usage)`);
+        }
+      }
       const g = command.optsWithGlobals() as GlobalOptions;
       json = g.json;
       const args = params.slice(0, spec.arguments?.length ?? 0) as (string | undefined)[];

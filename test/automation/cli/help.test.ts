@@ -166,6 +166,11 @@ describe("ec2-rollback help, version, names and completion", function () {
         const missing = await runHere(["deploy", "app"]);
         expect(missing.code).to.equal(2);
         expect(missing.stderr).to.include("required option '--version <semver>' not specified");
+        // A misspelt --version is said as such (commander checks required options before unknown ones).
+        const typo = await runHere(["deploy", "app", "--verison", "1.2.3"]);
+        expect(typo.code).to.equal(2);
+        expect(typo.stderr).to.include("unknown option '--verison' (Did you mean --version?)");
+        expect(calls.filter((c) => c.name === "deploy"), "nothing ran without a version").to.have.length(3);
         // The tool's version is asked before a command only.
         const after = await runHere(["status", "-V"]);
         expect(after.code).to.equal(2);

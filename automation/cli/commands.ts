@@ -27,6 +27,8 @@ export interface CommandSpec<R = unknown> {
    * options, so a misspelt `--verison` is said as such, not as a missing `--version`.
    */
   required?: string[];
+  /** It runs `pulumi up` or a preview, whose engine steps `--verbose` shows raw: its help shows `--verbose`. */
+  updates?: boolean;
   /** It asks before it changes something (and refuses without `--yes` when there is no terminal): its help shows `--yes`. */
   asks?: boolean;
   /** 2–3 real invocations for its help, each with what it does: `["ec2-rollback rollback 1.2.2 --dry-run", "…"]`. */
@@ -173,6 +175,7 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--verify-timeout <minutes>", "how long the machine may take to pass its checks").default("15"),
       new Option("--force", "take over a record younger than 30 minutes (only when its process is surely gone)").default(false),
     ],
+    updates: true,
     asks: true,
     examples: [
       ["ec2-rollback recover", "finish the change a closed laptop or a kill left half done (asks first)"],
@@ -256,6 +259,7 @@ export const COMMANDS: CommandSpec[] = [
       new Option("--bake <minutes>", "watch the alarms this long after the flip (default: the stack's bakeMinutes; 0 = none)"),
       new Option("--fresh", "launch the version on a new machine even if the standby has it or it serves already (rolls out a user-data change)").default(false),
     ],
+    updates: true,
     asks: true,
     examples: [
       ["ec2-rollback rollback", "back to the last good release before the one serving"],

@@ -7,7 +7,7 @@ import { COMMANDS } from "./commands";
 
 /**
  * Called once the program has its global options and commands: shows each command's global options
- * (`--yes` only where it asks) and examples, suggests the nearest command or option after a typo, and
+ * (`--yes` only where it asks, `--verbose` only where it runs an update) and examples, suggests the nearest command or option after a typo, and
  * gives the program `-V, --version` when no command is named (`deploy --version <semver>` stays deploy's).
  */
 export function describeProgram(program: Command, argv: string[]): void {
@@ -20,7 +20,7 @@ export function describeProgram(program: Command, argv: string[]): void {
       showGlobalOptions: true,
       visibleGlobalOptions(this: Help, c: Command) {
         const all = Help.prototype.visibleGlobalOptions.call(this, c);
-        return spec.asks ? all : all.filter((o) => o.long !== "--yes");
+        return all.filter((o) => (o.long !== "--yes" || spec.asks) && (o.long !== "--verbose" || spec.updates));
       },
     });
     cmd.addHelpText("after", examplesText(spec.examples));

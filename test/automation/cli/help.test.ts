@@ -79,8 +79,9 @@ describe("ec2-rollback help, version, names and completion", function () {
   this.timeout(30000);
 
   describe("each command's help", () => {
-    it("shows the global options that matter to it (--yes only where it asks) and 2–3 examples", async () => {
+    it("shows the global options that matter to it (--yes only where it asks, --verbose only where it runs an update) and 2–3 examples", async () => {
       expect(COMMANDS.filter((c) => c.asks).map((c) => c.name)).to.deep.equal(ASKING);
+      expect(COMMANDS.filter((c) => c.updates).map((c) => c.name)).to.deep.equal(["recover", "rollback"]);
       for (const spec of COMMANDS) {
         const r = await runHere([spec.name, "--help"]);
         expect(r.code, spec.name).to.equal(0);
@@ -88,6 +89,8 @@ describe("ec2-rollback help, version, names and completion", function () {
         for (const flag of ["-s, --stack <name>", "-C, --cwd <dir>", "--json"]) expect(globals, `${spec.name}: ${flag}`).to.include(flag);
         if (spec.asks) expect(globals, spec.name).to.include("-y, --yes");
         else expect(globals, spec.name).not.to.include("--yes");
+        if (spec.updates) expect(globals, spec.name).to.include("--verbose");
+        else expect(globals, spec.name).not.to.include("--verbose");
         expect(spec.examples.length, spec.name).to.be.within(2, 3);
         const examples = section(r.stdout, "Examples:");
         for (const [line, what] of spec.examples) {

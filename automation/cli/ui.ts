@@ -91,7 +91,9 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
   let ticker: NodeJS.Timeout | undefined;
   const render = () => {
     if (!current) return;
-    const p = current.progress ? ` ${m.dim(`— ${current.progress}`)}` : "";
+    // The spinner shows the step's time: a wait's own "(12s)" at the end of its progress is not said twice.
+    const progress = current.progress.replace(/ \(\d+s\)$/, "");
+    const p = progress ? ` ${m.dim(`— ${progress}`)}` : "";
     spinner.text = `${current.text}${p} ${m.dim(elapsed(Date.now() - current.since))}`;
   };
   /** The step under way stays on screen as a line, with how long it took. */

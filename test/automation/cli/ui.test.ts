@@ -40,6 +40,19 @@ describe("questions on a terminal", function () {
   });
 });
 
+describe("progress on a terminal", function () {
+  it("a wait's progress is shown once with the step's own time: its \"(12s)\" is not said twice", async () => {
+    const t = terminal();
+    const ui = createUi({ json: false, stdin: t.stdin, stderr: t.stderr, color: false });
+    ui.step("deploying");
+    ui.progress("deployment d-1: InProgress (12s)");
+    await new Promise((r) => setTimeout(r, 200)); // the spinner draws its next frame
+    ui.succeed("deployed");
+    expect(t.screen()).to.include("deploying — deployment d-1: InProgress 0s");
+    expect(t.screen()).not.to.include("InProgress (12s)");
+  });
+});
+
 describe("plain progress (no terminal: CI logs)", function () {
   it("prints every step and result, progress at most every 15 s, and never asks", async () => {
     let t = Date.parse("2026-11-24T10:00:00Z");

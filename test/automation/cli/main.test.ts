@@ -152,6 +152,19 @@ describe("ec2-rollback CLI (spawned)", function () {
       expect(stub.calls().filter((c) => c.args[0] === "up")).to.have.length(2);
     });
 
+    it("rollback while a CodeDeploy deployment is under way refuses before any update: names it and how to stop it, exit 1, no record left", async () => {
+      stub.setState({ ...stub.state(), outputs: { ...stub.state().outputs, applicationName: "myapp-dev", deploymentGroupName: "myapp-dev" } });
+      aws.deployments = [{ deploymentId: "d-RUN", status: "InProgress", createTime: Math.floor(Date.now() / 1000) - 60 }];
+      const r = await cli(["rollback", "1.2.2", "--yes", "--no-health-check", "--bake", "0", "-C", stub.projectDir], env);
+      expect(r.code, r.stderr).to.equal(1);
+      expect(r.stderr).to.match(/^ec2-rollback: deployment d-RUN is under way on myapp-dev \(InProgress, started .*\); nothing was changed\. Wait for it to end/m);
+      expect(stub.calls().some((c) => c.args[0] === "up" || (c.args[0] === "config" && c.args[1] === "set-all"))).to.equal(false);
+      // Its record went on (CodeDeploy is asked under it) and is gone.
+      expect(stub.calls().filter((c) => /^stack tag (set|rm)$/.test(c.args.slice(0, 3).join(" "))).map((c) => c.args[2])).to.deep.equal(["set", "rm"]);
+      expect(stub.state().tags?.["ec2-rollback:operation"]).to.equal(undefined);
+      expect(aws.actions).to.include("ListDeployments");
+    });
+
     it("rollback without a terminal and without --yes refuses, exit 2, nothing set", async () => {
       const r = await cli(["rollback", "1.2.2", "-C", stub.projectDir], env);
       expect(r.code).to.equal(2);

@@ -7,6 +7,7 @@
 //    on a terminal (picocolors, told explicitly).
 import * as readline from "readline";
 import { InterruptedError } from "../core/errors";
+import { withElapsed } from "../core/poll";
 import type { Ui } from "../core/ports";
 
 export interface UiOptions {
@@ -91,9 +92,8 @@ function terminalUi(stderr: NodeJS.WriteStream, stdin: NodeJS.ReadStream, o: { i
   let ticker: NodeJS.Timeout | undefined;
   const render = () => {
     if (!current) return;
-    // The spinner shows the step's time: a wait's own "(12s)" at the end of its progress is not said twice.
-    const progress = current.progress.replace(/ \(\d+s\)$/, "");
-    const p = progress ? ` ${m.dim(`— ${progress}`)}` : "";
+    // The spinner shows the step's own time: a wait's elapsed time is not said twice.
+    const p = current.progress ? ` ${m.dim(`— ${current.progress}`)}` : "";
     spinner.text = `${current.text}${p} ${m.dim(elapsed(Date.now() - current.since))}`;
   };
   /** The step under way stays on screen as a line, with how long it took. */
@@ -160,10 +160,10 @@ export function plainUi(
       lastProgress = now();
       line("-", t);
     },
-    progress: (t) => {
+    progress: (t, elapsedMs) => {
       if (now() - lastProgress < 15000) return;
       lastProgress = now();
-      line(" ", t);
+      line(" ", withElapsed(t, elapsedMs));
     },
     succeed: (t) => line(m.ok, t),
     fail: (t) => line(m.fail, t),

@@ -25,6 +25,9 @@ export interface PollOptions {
 
 export const seconds = (ms: number): string => `${Math.round(ms / 1000)}s`;
 
+/** A wait's progress with how long it has lasted: `deployment d-1: InProgress (12s)`. */
+export const withElapsed = (text: string, elapsedMs?: number): string => (elapsedMs === undefined ? text : `${text} (${seconds(elapsedMs)})`);
+
 /** Calls `step` until it is done, showing its progress with the time so far. */
 export async function poll<T>(o: PollOptions, step: PollStep<T>): Promise<T> {
   const start = o.clock.now();
@@ -37,7 +40,7 @@ export async function poll<T>(o: PollOptions, step: PollStep<T>): Promise<T> {
     if (elapsed >= o.timeoutMs) {
       throw o.onTimeout?.(elapsed, r.progress) ?? new Ec2RollbackError("TIMED_OUT", `${o.what} still ${r.progress} after ${seconds(elapsed)}${goesOn}`);
     }
-    o.ui?.progress(`${o.what}: ${r.progress} (${seconds(elapsed)})`);
+    o.ui?.progress(`${o.what}: ${r.progress}`, elapsed);
     try {
       await o.clock.sleep(Math.min(o.intervalMs, o.timeoutMs - elapsed), o.signal);
     } catch (e) {

@@ -168,7 +168,8 @@ export interface Ui {
   /** The engine's raw steps are shown too (--verbose). */
   readonly verbose?: boolean;
   step(text: string): void;
-  progress(text: string): void;
+  /** `elapsedMs`: how long the wait it reports has lasted (a UI that shows the step's own time leaves it out). */
+  progress(text: string, elapsedMs?: number): void;
   succeed(text: string): void;
   fail(text: string): void;
   warn(text: string): void;
@@ -266,8 +267,8 @@ export interface DeployPort {
   recentDeployments(app: string, group: string, max: number): Promise<DeploymentInfo[]>;
   /**
    * The group's deployments under way, newest first: those not ended (created, queued, in progress,
-   * baking, ready), and those that failed or were stopped within the last minute whose automatic
-   * rollback has not started yet (CodeDeploy starts it moments later, aimed at the live machine).
+   * baking, ready), and those that ended moments ago in a way the group's automatic rollback answers
+   * (a failure, a stop) while that rollback has not started (CodeDeploy starts it aimed at the live machine).
    */
   activeDeployments(app: string, group: string): Promise<DeploymentInfo[]>;
   /** Stops a deployment; CodeDeploy rolls back what it had changed. */

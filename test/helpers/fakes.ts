@@ -5,6 +5,7 @@
 import { configKey } from "../../contract/config";
 import { otherSlot, Slot } from "../../contract/naming";
 import { InterruptedError, StackLockedError } from "../../automation/core/errors";
+import { withElapsed } from "../../automation/core/poll";
 import {
   AddressInfo,
   AlarmPort,
@@ -93,7 +94,8 @@ export class FakeUi implements Ui {
     this.lines.push(`step ${t}`);
     this.onStep?.(t);
   }
-  progress(t: string) {
+  progress(text: string, elapsedMs?: number) {
+    const t = withElapsed(text, elapsedMs);
     this.lines.push(`progress ${t}`);
   }
   succeed(t: string) {

@@ -41,15 +41,23 @@ describe("questions on a terminal", function () {
 });
 
 describe("progress on a terminal", function () {
-  it("a wait's progress is shown once with the step's own time: its \"(12s)\" is not said twice", async () => {
+  it("a wait's progress is shown once with the step's own time: its \"(12s)\" is not said twice (a log says it)", async () => {
     const t = terminal();
     const ui = createUi({ json: false, stdin: t.stdin, stderr: t.stderr, color: false });
     ui.step("deploying");
-    ui.progress("deployment d-1: InProgress (12s)");
+    ui.progress("deployment d-1: InProgress", 12_000);
     await new Promise((r) => setTimeout(r, 200)); // the spinner draws its next frame
     ui.succeed("deployed");
     expect(t.screen()).to.include("deploying — deployment d-1: InProgress 0s");
     expect(t.screen()).not.to.include("InProgress (12s)");
+
+    // A log has no spinner: its line says how long the wait has lasted.
+    let now = Date.parse("2026-11-24T10:00:00Z");
+    const out: string[] = [];
+    const log = plainUi({ write: (s: string) => out.push(s) }, false, () => now);
+    now += 16_000;
+    log.progress("deployment d-1: InProgress", 16_000);
+    expect(out).to.deep.equal(["10:00:16   deployment d-1: InProgress (16s)\n"]);
   });
 });
 

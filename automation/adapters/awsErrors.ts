@@ -2,7 +2,7 @@
 // with its error, a hard bound per call, and every AWS error turned into one line — the operation,
 // what went wrong, what it changed, and the fix.
 import { AsyncLocalStorage } from "async_hooks";
-import { Ec2RollbackError, ErrorCode } from "../core/errors";
+import { Ec2RollbackError, ErrorCode, firstLine } from "../core/errors";
 import { endpointOrigin, EndpointOrigin } from "./awsEndpoints";
 
 /** No AWS call takes longer than this, retries included (design.md, "Bounded waits"). */
@@ -140,7 +140,6 @@ const THROTTLING = new Set([
 
 /** An operation that only reads: a failure of it changed nothing, whatever the answer was. */
 const reads = (call: AwsCall | undefined) => !!call && /^(Describe|List|Get|Head|BatchGet|Lookup|Search)/.test(call.operation);
-const firstLine = (s: string) => s.split("\n")[0].trim();
 
 /**
  * Any error of an AWS SDK v3 call as one line: the operation and service ("EC2 DescribeImages"),

@@ -9,7 +9,7 @@ import { Bundle, buildBundle, listFolder } from "./bundle";
 import { confirmOrRefuse } from "./confirm";
 import { refuseIfRecorded } from "./operation";
 import { refuseIfRecordedBeforeCreate, stopIfRecorded } from "./deployments";
-import { Ec2RollbackError, InterruptedError, isEc2RollbackError } from "./errors";
+import { Ec2RollbackError, firstLine, InterruptedError, isEc2RollbackError, messageOf } from "./errors";
 import { nearestNames } from "./nearest";
 import { poll } from "./poll";
 import { AlarmPort, Clock, DeployPort, DeploymentInfo, FileExistsBehavior, IdentityPort, Operator, RevisionObject, RevisionStorePort, S3Location, StackPort, Ui } from "./ports";
@@ -194,7 +194,7 @@ async function createDeployment(deps: AppDeps, d: Parameters<DeployPort["createD
       "DEPLOYMENT_IN_PROGRESS",
       active
         ? `deployment ${active.id} is under way on ${d.group} (${active.status}) and CodeDeploy runs one at a time; ${o.kept}: when that one ends, ${o.then} (\`ec2-rollback status\` shows it)`
-        : `CodeDeploy refused to start the deployment now (${firstLine(e.cause instanceof Error ? e.cause.message : e.message)}); ${o.kept}: ${o.then} once the deployments under way end`,
+        : `CodeDeploy refused to start the deployment now (${firstLine(messageOf(e.cause ?? e))}); ${o.kept}: ${o.then} once the deployments under way end`,
       { cause: e },
     );
   }
@@ -441,10 +441,6 @@ async function waitForRollbackId(deps: AppDeps, id: string, o: WaitOptions): Pro
     if (e === none) return undefined;
     throw e;
   });
-}
-
-function firstLine(s: string): string {
-  return s.trim().split("\n")[0]?.trim() ?? "";
 }
 
 function lastLine(s: string): string {

@@ -122,6 +122,9 @@ export class InterruptedError extends Ec2RollbackError {
   }
 }
 
+/** The first line of a text (an SDK's or a CLI's message may go on). */
+export const firstLine = (s: string): string => s.split("\n")[0].trim();
+
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
